@@ -1,0 +1,190 @@
+"""Settings shared by every flavour. Every environment-driven value goes through ``conf.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from motcua.conf.env import env_bool, env_db, env_int, env_list, env_str
+
+SRC_DIR = Path(__file__).resolve().parents[2]
+
+DATA_DIR = Path(
+    env_str(
+        "MOTCUA_DATA_DIR",
+        "var",
+        help="Thư mục dữ liệu cục bộ (CSDL SQLite, tệp tải lên, tệp tĩnh đã gom). "
+        "Local data folder (SQLite database, uploads, collected static files).",
+    )
+).resolve()
+
+SECRET_KEY = env_str(
+    "MOTCUA_SECRET_KEY",
+    "dev-only-insecure-key-do-not-use-in-production",
+    help="Django secret key. Required (no default) in production.",
+    required_in="production",
+    shown="an insecure development key (none in production)",
+)
+DEBUG = env_bool("MOTCUA_DEBUG", False, help="Django debug mode; never on in production.")
+ALLOWED_HOSTS = env_list(
+    "MOTCUA_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost"],
+    help="Host names this server answers to.",
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "MOTCUA_CSRF_TRUSTED_ORIGINS", [], help="Origins trusted for CSRF (https://… behind a proxy)."
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "motcua.common",
+    "motcua.accounts",
+    "motcua.agencies",
+    "motcua.workcalendar",
+    "motcua.catalogue",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires, so it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "motcua.conf.urls"
+WSGI_APPLICATION = "motcua.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env_db(
+        "DATABASE_URL",
+        f"sqlite:///{DATA_DIR / 'motcua.sqlite3'}",
+        help="Database URL: SQLite by default (embedded), "
+        "postgres://user:pass@host:5432/name in production.",
+        shown="sqlite:///$MOTCUA_DATA_DIR/motcua.sqlite3",
+    )
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+    "MOTCUA_DB_CONN_MAX_AGE", 60, help="Seconds a database connection is reused (0 = per request)."
+)
+DATABASES["default"].setdefault("TEST", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker read while the other writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out account is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# Login lockout (django-axes): an account is locked after this many failures.
+AXES_FAILURE_LIMIT = env_int(
+    "MOTCUA_LOGIN_FAILURE_LIMIT", 5, help="Failed log-ins before an account is locked."
+)
+AXES_COOLOFF_TIME = env_int(
+    "MOTCUA_LOGIN_COOLOFF_MINUTES", 15, help="Minutes a locked account stays locked."
+) / 60  # hours
+# Lock by account, not by IP address: a whole office sits behind one NAT address, and one
+# person's typos must not lock out every colleague. Rotating user agents does not help an
+# attacker here because the username alone is the lock key.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = True
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [SRC_DIR / "motcua" / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "MOTCUA_TASK_BACKEND",
+            "django_tasks_db.DatabaseBackend",
+            help="Background task backend (django-tasks): the application database by default; "
+            "e.g. django_tasks_rq.RQBackend for Redis.",
+        )
+    }
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int(
+    "MOTCUA_SESSION_SECONDS", 8 * 3600, help="Seconds a signed-in session lasts (one working day)."
+)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Working-day calendar defaults (Decree 118/2025 Đ18.2: 15:00 cut-off).
+MOTCUA_DEFAULT_CUTOFF = env_str(
+    "MOTCUA_DEFAULT_CUTOFF", "15:00", help="Default cut-off hour for receptions (HH:MM)."
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

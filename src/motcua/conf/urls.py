@@ -1,0 +1,16 @@
+"""Top-level URL configuration."""
+
+from django.contrib import admin
+from django.urls import path
+
+from motcua.common import views as common_views
+
+admin.site.site_header = "motcua — Hệ thống thông tin giải quyết thủ tục hành chính"
+admin.site.site_title = "motcua"
+admin.site.index_title = "Quản trị hệ thống"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("quan-tri/", admin.site.urls),
+]
