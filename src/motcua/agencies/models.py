@@ -135,11 +135,14 @@ class Agency(TimeStampedModel):
         return self.kind in ONE_STOP_KINDS
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         try:
             identifier_layout(self.code)
         except ValidationFailed as exc:
-            raise ValidationError({"code": str(exc)}) from exc
+            errors["code"] = str(exc)
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": "Ngày hết hiệu lực phải sau ngày bắt đầu."})
+            errors["valid_to"] = "Ngày hết hiệu lực phải sau ngày bắt đầu."
         if self.successor_id is not None and self.successor_id == self.pk:
-            raise ValidationError({"successor": "Cơ quan không thể kế thừa chính nó."})
+            errors["successor"] = "Cơ quan không thể kế thừa chính nó."
+        if errors:
+            raise ValidationError(errors)

@@ -5,73 +5,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AdministrativeUnit',
+            name="AdministrativeUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('code', models.CharField(max_length=5, unique=True, verbose_name='mã ĐVHC (TCTK)')),
-                ('name', models.CharField(max_length=120, verbose_name='tên')),
-                ('level', models.CharField(choices=[('province', 'Cấp tỉnh'), ('commune', 'Cấp xã')], max_length=10, verbose_name='cấp')),
-                ('division_type', models.CharField(max_length=40, verbose_name='loại đơn vị')),
-                ('merged_from', models.CharField(blank=True, max_length=300, verbose_name='hợp nhất từ')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.administrativeunit', verbose_name='thuộc')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "code",
+                    models.CharField(max_length=5, unique=True, verbose_name="mã ĐVHC (TCTK)"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="tên")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("province", "Cấp tỉnh"), ("commune", "Cấp xã")],
+                        max_length=10,
+                        verbose_name="cấp",
+                    ),
+                ),
+                ("division_type", models.CharField(max_length=40, verbose_name="loại đơn vị")),
+                (
+                    "merged_from",
+                    models.CharField(blank=True, max_length=300, verbose_name="hợp nhất từ"),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.administrativeunit",
+                        verbose_name="thuộc",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị hành chính',
-                'verbose_name_plural': 'đơn vị hành chính',
-                'ordering': ['code'],
+                "verbose_name": "đơn vị hành chính",
+                "verbose_name_plural": "đơn vị hành chính",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('code', models.CharField(help_text='Theo QĐ 20/2020/QĐ-TTg, ví dụ 000.00.16.H41 hoặc H56.12.01.', max_length=35, unique=True, verbose_name='mã định danh điện tử')),
-                ('name', models.CharField(max_length=255, verbose_name='tên cơ quan')),
-                ('short_name', models.CharField(blank=True, max_length=80, verbose_name='tên viết tắt')),
-                ('kind', models.CharField(choices=[('provincial_committee', 'UBND tỉnh'), ('committee_office', 'Văn phòng UBND tỉnh'), ('provincial_service_center', 'Trung tâm PVHCC tỉnh'), ('department', 'Sở, ban, ngành'), ('department_unit', 'Đơn vị thuộc sở'), ('vertical_agency', 'Cơ quan ngành dọc'), ('commune_committee', 'UBND xã, phường'), ('commune_service_center', 'Trung tâm PVHCC xã, phường'), ('other', 'Khác')], max_length=32, verbose_name='loại cơ quan')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.agency', verbose_name='cơ quan cấp trên')),
-                ('successor', models.ForeignKey(blank=True, help_text='Sau sáp nhập, cơ quan mới thay thế; hồ sơ cũ giữ mã cũ.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='agencies.agency', verbose_name='cơ quan kế thừa')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='agencies.administrativeunit', verbose_name='đơn vị hành chính')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Theo QĐ 20/2020/QĐ-TTg, ví dụ 000.00.16.H41 hoặc H56.12.01.",
+                        max_length=35,
+                        unique=True,
+                        verbose_name="mã định danh điện tử",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="tên cơ quan")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=80, verbose_name="tên viết tắt"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("provincial_committee", "UBND tỉnh"),
+                            ("committee_office", "Văn phòng UBND tỉnh"),
+                            ("provincial_service_center", "Trung tâm PVHCC tỉnh"),
+                            ("department", "Sở, ban, ngành"),
+                            ("department_unit", "Đơn vị thuộc sở"),
+                            ("vertical_agency", "Cơ quan ngành dọc"),
+                            ("commune_committee", "UBND xã, phường"),
+                            ("commune_service_center", "Trung tâm PVHCC xã, phường"),
+                            ("other", "Khác"),
+                        ],
+                        max_length=32,
+                        verbose_name="loại cơ quan",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="điện thoại")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử"),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.agency",
+                        verbose_name="cơ quan cấp trên",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Sau sáp nhập, cơ quan mới thay thế; hồ sơ cũ giữ mã cũ.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="agencies.agency",
+                        verbose_name="cơ quan kế thừa",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="agencies.administrativeunit",
+                        verbose_name="đơn vị hành chính",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cơ quan',
-                'verbose_name_plural': 'cơ quan',
-                'ordering': ['code'],
+                "verbose_name": "cơ quan",
+                "verbose_name_plural": "cơ quan",
+                "ordering": ["code"],
             },
         ),
         migrations.AddIndex(
-            model_name='administrativeunit',
-            index=models.Index(fields=['parent', 'name'], name='agencies_unit_parent_name'),
+            model_name="administrativeunit",
+            index=models.Index(fields=["parent", "name"], name="agencies_unit_parent_name"),
         ),
         migrations.AddIndex(
-            model_name='agency',
-            index=models.Index(fields=['parent', 'kind'], name='agencies_agency_parent_kind'),
+            model_name="agency",
+            index=models.Index(fields=["parent", "kind"], name="agencies_agency_parent_kind"),
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='agencies_agency_validity_order'),
+            model_name="agency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_from__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="agencies_agency_validity_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.CheckConstraint(condition=models.Q(('successor', models.F('id')), _negated=True), name='agencies_agency_not_own_successor'),
+            model_name="agency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("successor", models.F("id")), _negated=True),
+                name="agencies_agency_not_own_successor",
+            ),
         ),
     ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "motcua.agencies",
     "motcua.workcalendar",
     "motcua.catalogue",
+    "motcua.demo",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int(
 )
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default keeps its database under MOTCUA_DATA_DIR; make sure it exists.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -131,9 +134,9 @@ LOGIN_URL = "admin:login"
 AXES_FAILURE_LIMIT = env_int(
     "MOTCUA_LOGIN_FAILURE_LIMIT", 5, help="Failed log-ins before an account is locked."
 )
-AXES_COOLOFF_TIME = env_int(
-    "MOTCUA_LOGIN_COOLOFF_MINUTES", 15, help="Minutes a locked account stays locked."
-) / 60  # hours
+AXES_COOLOFF_TIME = (
+    env_int("MOTCUA_LOGIN_COOLOFF_MINUTES", 15, help="Minutes a locked account stays locked.") / 60
+)  # hours
 # Lock by account, not by IP address: a whole office sits behind one NAT address, and one
 # person's typos must not lock out every colleague. Rotating user agents does not help an
 # attacker here because the username alone is the lock key.
