@@ -74,7 +74,8 @@ def test_demo_tree_loads_and_reloading_changes_nothing() -> None:
     assert agencies_upsert(specs) == 0
     center = Agency.objects.get(code=SERVICE_CENTER)
     assert center.is_one_stop
-    assert center.parent is not None and center.parent.kind == AgencyKind.COMMITTEE_OFFICE
+    assert center.parent is not None
+    assert center.parent.kind == AgencyKind.COMMITTEE_OFFICE
     assert Agency.objects.filter(kind=AgencyKind.DEPARTMENT).count() >= 6
     assert Agency.objects.filter(kind=AgencyKind.COMMUNE_SERVICE_CENTER).count() == 3
     old = Agency.objects.get(code="000.01.01.H43")

@@ -104,7 +104,6 @@ def render_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for var in sorted(REGISTRY.values(), key=lambda v: v.name):
-        lines.append(
-            f"| `{var.name}` | {var.kind} | `{var.default}` | {var.required_in or '—'} | {var.help} |"
-        )
+        required = var.required_in or "—"
+        lines.append(f"| `{var.name}` | {var.kind} | `{var.default}` | {required} | {var.help} |")
     return "\n".join(lines) + "\n"

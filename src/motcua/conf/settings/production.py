@@ -9,9 +9,7 @@ SECRET_KEY = env_str(
     help="Django secret key. Required (no default) in production.",
     required_in="production",
 )
-ALLOWED_HOSTS = env_list(
-    "MOTCUA_ALLOWED_HOSTS", [], help="Host names this server answers to."
-)
+ALLOWED_HOSTS = env_list("MOTCUA_ALLOWED_HOSTS", [], help="Host names this server answers to.")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
