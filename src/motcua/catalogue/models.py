@@ -619,7 +619,8 @@ def _refuse_deleting_locked_content(sender: type[models.Model], instance: Any, *
         ensure_version_editable(instance.version_id)
 
 
-for _model in (ProcedureVersion, *VERSION_CONTENT_MODELS):
+_GUARDED: tuple[type[models.Model], ...] = (ProcedureVersion, *VERSION_CONTENT_MODELS)
+for _model in _GUARDED:
     pre_delete.connect(_refuse_deleting_locked_content, sender=_model, weak=False)
 
 

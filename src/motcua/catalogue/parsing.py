@@ -128,6 +128,7 @@ def _peel_standalone_notes(text: str) -> tuple[str, list[str]]:
 def _parse_piece(piece: str, reasons: list[str]) -> ParsedTimeLimit | None:
     """One alternative: "[Trong thời hạn] N <unit> [kể từ …] [(điều kiện) | : điều kiện]"."""
     piece = piece.strip().rstrip(".").strip()
+    unit: TimeLimitUnit | None
     same_day = _SAME_DAY.match(piece)
     if same_day is not None:
         # Same day: no day is added to the day of reception (the cut-off hour still applies).
