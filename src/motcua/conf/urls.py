@@ -1,7 +1,7 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from motcua.common import views as common_views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("quan-tri/", admin.site.urls),
+    path("", include("motcua.accounts.urls")),
 ]

@@ -35,7 +35,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site with the officer-only, OTP-aware login (docs/accounts.md).
+    "motcua.accounts.adminconfig.MotcuaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -128,7 +129,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+LOGOUT_REDIRECT_URL = "accounts:login"
+# Optional TOTP second factor for officers (django-otp): the name shown in the phone app.
+OTP_TOTP_ISSUER = "motcua"
 
 # Login lockout (django-axes): an account is locked after this many failures.
 AXES_FAILURE_LIMIT = env_int(
@@ -144,6 +149,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = True
+# The Vietnamese "account temporarily locked" page (docs/accounts.md).
+AXES_LOCKOUT_CALLABLE = "motcua.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
