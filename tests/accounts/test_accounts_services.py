@@ -225,3 +225,24 @@ def test_user_groups_follow_roles_valid_today(
     assert sync_user_groups(lan)
     assert _groups(lan) == {group_name(Role.SPECIALIST), "nhom-tu-tao"}
     assert not sync_user_groups(lan)
+
+
+def test_the_createofficer_command(center: Agency) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "createofficer",
+        "thu",
+        agency=center.code,
+        role=["reception_officer"],
+        full_name="Lê Thu",
+        password="mat-khau-du-dai-1",
+        stdout=out,
+    )
+    assert "Đã tạo tài khoản cán bộ “thu”." in out.getvalue()
+    assert has_role(User.objects.get(username="thu"), Role.RECEPTION_OFFICER, center)
+    with pytest.raises(CommandError, match="Không tìm thấy cơ quan"):
+        call_command("createofficer", "thu", agency="X", role=["specialist"], password="p")
