@@ -39,7 +39,8 @@ _cache: dict[tuple[int | None, tuple[int, ...]], WorkingCalendar] = {}
 _state: dict[str, Any] = {"fingerprint": None, "checked_at": -1e18}
 
 
-def _clear() -> None:
+def clear_cache() -> None:
+    """Forget every cached calendar in this process (no database access)."""
     with _lock:
         _cache.clear()
         _state["fingerprint"] = None
@@ -51,8 +52,8 @@ def invalidate_calendars(**_: object) -> None:
 
     Cleared now (so this transaction sees its own change) and again after the commit (so a
     calendar built meanwhile by another thread from the old data is not kept)."""
-    _clear()
-    transaction.on_commit(_clear)
+    clear_cache()
+    transaction.on_commit(clear_cache)
 
 
 def _fingerprint() -> tuple[object, ...]:
