@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -143,6 +144,7 @@ class FeeInline(_VersionChildInline):
 class DocumentInline(_VersionChildInline):
     model = RequiredDocument
     fields = ["order", "name", "originals", "copies", "case", "form", "form_url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ResultInline(_VersionChildInline):

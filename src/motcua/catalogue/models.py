@@ -39,6 +39,10 @@ procedure_code_validator = RegexValidator(
 )
 
 
+#: Folded ASCII search keys stay under PostgreSQL's B-tree row limit (about 2 700 bytes).
+SEARCH_KEY_LENGTH = 2000
+
+
 class ImmutableVersion(MotcuaError):
     """A published or retired version was about to change."""
 
@@ -135,13 +139,13 @@ class Procedure(TimeStampedModel):
         validators=[procedure_code_validator],
         help_text="Mã trên CSDL quốc gia về TTHC, dạng N.NNNNNN.",
     )
-    name = models.CharField(
+    # Some official names pass 1 000 characters (1.013980 has 1 095).
+    name = models.TextField(
         "tên thủ tục",
-        max_length=1000,
         help_text="Tên của phiên bản công bố gần nhất (tự cập nhật khi công bố).",
     )
     search_key = models.CharField(
-        "khóa tìm kiếm", max_length=1100, editable=False, db_index=True, default=""
+        "khóa tìm kiếm", max_length=SEARCH_KEY_LENGTH, editable=False, db_index=True, default=""
     )
 
     class Meta:
@@ -158,7 +162,7 @@ class Procedure(TimeStampedModel):
         return f"{self.code} – {self.name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_key = fold(f"{self.code} {self.name}")
+        self.search_key = fold(f"{self.code} {self.name}")[:SEARCH_KEY_LENGTH]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_key"}
@@ -216,8 +220,10 @@ class ProcedureVersion(TimeStampedModel):
     )
 
     # Content (NĐ 63/2010 Đ8.2)
-    name = models.CharField("tên thủ tục", max_length=1000)
-    search_key = models.CharField("khóa tìm kiếm", max_length=1100, editable=False, default="")
+    name = models.TextField("tên thủ tục")
+    search_key = models.CharField(
+        "khóa tìm kiếm", max_length=SEARCH_KEY_LENGTH, editable=False, default=""
+    )
     field = models.ForeignKey(
         Field, on_delete=models.PROTECT, related_name="versions", verbose_name="lĩnh vực"
     )
@@ -348,7 +354,7 @@ class ProcedureVersion(TimeStampedModel):
             )
             self.number = (last or 0) + 1
         code = self.procedure.code if self.procedure_id else ""
-        self.search_key = fold(f"{code} {self.name}")
+        self.search_key = fold(f"{code} {self.name}")[:SEARCH_KEY_LENGTH]
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
