@@ -117,6 +117,7 @@ class WorkingCalendar:
         self.daily_us = sum(end - start for start, end, _ in self._periods_us)
         self._day_end = self._periods_us[-1][1]
         self._first_start = self._periods_us[0][0]
+        self._cutoff_us = min(_tod(cutoff), self._day_end)
 
         first = date(first_year, 1, 1).toordinal()
         last = date(last_year, 12, 31).toordinal()
@@ -314,7 +315,7 @@ class WorkingCalendar:
         start of the next working day when received on a day off or at/after the cut-off
         (Nghị định 118/2025/NĐ-CP Điều 18 khoản 2). ``cutoff`` None = the calendar's own."""
         local = self._local(moment)
-        limit = min(_tod(self.cutoff if cutoff is None else cutoff), self._day_end)
+        limit = self._cutoff_us if cutoff is None else min(_tod(cutoff), self._day_end)
         ordinal = local.toordinal()
         if ordinal in self._index and _tod(local) < limit:
             return local
