@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from motcua.agencies.models import AdministrativeUnit, Agency, AgencyKind, UnitLevel
 from motcua.catalogue.importer import (
     ImportRejected,
     ImportReport,
@@ -237,3 +239,54 @@ def test_a_failure_midway_rolls_back_everything(db: None, records: list[dict[str
     assert Procedure.objects.count() == 1
     assert ProcedureVersion.objects.count() == 1
     assert ChannelOption.objects.count() == 2
+
+
+@dataclass(frozen=True)
+class Links:
+    competent: tuple[str, ...]
+    receiving: tuple[str, ...]
+    coordinating: tuple[str, ...] = ()
+
+
+@pytest.fixture
+def agencies(db: None) -> dict[str, Agency]:
+    unit = AdministrativeUnit.objects.create(
+        code="56", name="Tỉnh Khánh Hòa", level=UnitLevel.PROVINCE, division_type="Tỉnh"
+    )
+    return {
+        code: Agency.objects.create(code=code, name=name, kind=kind, unit=unit)
+        for code, name, kind in [
+            ("000.00.00.H56", "Trung tâm PVHCC tỉnh", AgencyKind.PROVINCIAL_SERVICE_CENTER),
+            ("000.00.16.H56", "Công an tỉnh", AgencyKind.VERTICAL_AGENCY),
+        ]
+    }
+
+
+def test_agencies_are_linked_by_code_and_take_part_in_the_hash(
+    agencies: dict[str, Agency], records: list[dict[str, Any]]
+) -> None:
+    def links(record: dict[str, Any]) -> Links:
+        return Links(competent=("000.00.16.H56",), receiving=("000.00.00.H56",))
+
+    catalogue_import(records[:2], publish_from=START, agencies_for=links)
+    version = procedure_get("1.004222").versions.get()
+    assert [a.code for a in version.competent_agencies.all()] == ["000.00.16.H56"]
+    assert [a.code for a in version.receiving_agencies.all()] == ["000.00.00.H56"]
+    assert catalogue_import(records[:2], agencies_for=links).unchanged == ["1.004222", "1.003197"]
+    # without the links the content differs: a new version, the linked one is kept
+    report = catalogue_import(records[:2], publish_from=dt.date(2026, 2, 1))
+    assert report.new_versions == ["1.004222", "1.003197"]
+
+
+def test_unknown_agency_codes_reject_the_file(
+    agencies: dict[str, Agency], records: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(ImportRejected, match=r'Bản ghi 1 \(1\.003197\): trường "agency"'):
+        catalogue_import(
+            records[:2],
+            agencies_for=lambda r: Links(
+                competent=("000.00.99.H56",) if r["code"] == "1.003197" else (),
+                receiving=(),
+            ),
+        )
+    assert not Procedure.objects.exists()

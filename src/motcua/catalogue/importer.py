@@ -20,15 +20,16 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
+from motcua.agencies.models import Agency
 from motcua.catalogue import parsing
 from motcua.catalogue.models import (
     PROCEDURE_CODE_PATTERN,
@@ -59,6 +60,22 @@ if TYPE_CHECKING:
 def default_catalogue_file() -> Path:
     """The 30 sample procedures shipped with motcua (demo data)."""
     return Path(str(resources.files("motcua.catalogue") / "data" / "procedures.json"))
+
+
+class AgencyLinks(Protocol):
+    """Agency codes (mã định danh) a record is linked to; given by the caller, e.g. the demo."""
+
+    @property
+    def competent(self) -> Sequence[str]: ...
+
+    @property
+    def receiving(self) -> Sequence[str]: ...
+
+    @property
+    def coordinating(self) -> Sequence[str]: ...
+
+
+AgenciesFor = Callable[[dict[str, Any]], AgencyLinks]
 
 
 class ImportRejected(ValidationFailed):
@@ -305,7 +322,11 @@ def structure_record(record: dict[str, Any]) -> Structured:
 
 
 def _create_version(
-    procedure: Procedure, record: dict[str, Any], digest: str, data: Structured
+    procedure: Procedure,
+    record: dict[str, Any],
+    digest: str,
+    data: Structured,
+    links: dict[str, list[Agency]] | None = None,
 ) -> ProcedureVersion:
     field_obj, _ = Field.objects.get_or_create(name=nfc(record["field"]))
     version = ProcedureVersion(
@@ -388,6 +409,8 @@ def _create_version(
         for order, text in enumerate(record["legal_basis"], start=1)
     )
     ProcessStep.objects.bulk_create(default_process_steps(version))
+    for relation, agencies in (links or {}).items():
+        getattr(version, f"{relation}_agencies").set(agencies)
     return version
 
 
@@ -418,7 +441,7 @@ class ImportReport:
         )
 
 
-def _conflicts(records: list[dict[str, Any]]) -> list[str]:
+def _conflicts(records: list[dict[str, Any]], digests: list[str]) -> list[str]:
     """Records that would need a new version while someone edits a draft of that procedure."""
     errors: list[str] = []
     codes = [record["code"].strip() for record in records]
@@ -429,12 +452,50 @@ def _conflicts(records: list[dict[str, Any]]) -> list[str]:
     )
     for index, record in enumerate(records):
         code = record["code"].strip()
-        if code in drafts and drafts[code] != record_hash(record):
+        if code in drafts and drafts[code] != digests[index]:
             errors.append(
                 f"{_label(index, record)}: thủ tục đang có bản nháp chưa công bố; "
                 "hãy công bố hoặc xóa bản nháp trước khi nhập bản ghi đã thay đổi"
             )
     return errors
+
+
+_RELATIONS = ("competent", "receiving", "coordinating")
+
+
+def _resolve_links(
+    records: list[dict[str, Any]], agencies_for: AgenciesFor | None
+) -> tuple[list[dict[str, list[Agency]] | None], list[str]]:
+    """The agencies of each record, looked up by code; unknown codes are errors."""
+    if agencies_for is None:
+        return [None] * len(records), []
+    wanted = [agencies_for(record) for record in records]
+    codes = {code for links in wanted for rel in _RELATIONS for code in getattr(links, rel)}
+    known = {agency.code: agency for agency in Agency.objects.filter(code__in=codes)}
+    errors: list[str] = []
+    resolved: list[dict[str, list[Agency]] | None] = []
+    for index, (record, links) in enumerate(zip(records, wanted, strict=True)):
+        missing = sorted(
+            {code for rel in _RELATIONS for code in getattr(links, rel) if code not in known}
+        )
+        if missing:
+            errors.append(
+                f'{_label(index, record)}: trường "agency": không có cơ quan mã '
+                + ", ".join(missing)
+            )
+        resolved.append(
+            {rel: [known[c] for c in getattr(links, rel) if c in known] for rel in _RELATIONS}
+        )
+    return resolved, errors
+
+
+def _links_digest(digest: str, links: dict[str, list[Agency]] | None) -> str:
+    """The agency links are content of the version: they take part in the hash."""
+    if links is None:
+        return digest
+    codes = {rel: sorted(agency.code for agency in agencies) for rel, agencies in links.items()}
+    canonical = json.dumps({"record": digest, "agencies": codes}, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def catalogue_import(
@@ -443,21 +504,31 @@ def catalogue_import(
     publish_from: dt.date | None = None,
     actor: User | None = None,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    agencies_for: AgenciesFor | None = None,
 ) -> ImportReport:
-    """Import validated records in one transaction (see the module docstring)."""
+    """Import validated records in one transaction (see the module docstring).
+
+    ``agencies_for(record)``, when given, names the competent, receiving and coordinating
+    agencies (by code) of each record; the links are part of the version and of its hash.
+    """
     errors = validate_records(records)
     if errors:
         raise ImportRejected(errors)
     effective_from = publish_from or timezone.localdate()
     report = ImportReport(total=len(records))
     with transaction.atomic():
-        errors = _conflicts(records)
+        all_links, errors = _resolve_links(records, agencies_for)
+        digests = [
+            _links_digest(record_hash(record), links)
+            for record, links in zip(records, all_links, strict=True)
+        ]
+        errors += _conflicts(records, digests)
         if errors:
             raise ImportRejected(errors)
         items: Iterable[dict[str, Any]] = progress(records) if progress else records
         for index, record in enumerate(items):
             code = record["code"].strip()
-            digest = record_hash(record)
+            digest = digests[index]
             procedure = Procedure.objects.filter(code=code).first()
             latest = procedure_version_latest(procedure) if procedure else None
             if latest is not None and latest.source_hash == digest:
@@ -470,7 +541,7 @@ def catalogue_import(
                 report.created.append(code)
             else:
                 report.new_versions.append(code)
-            version = _create_version(procedure, record, digest, data)
+            version = _create_version(procedure, record, digest, data, all_links[index])
             try:
                 procedure_version_publish(version, effective_from, actor)
             except ValidationFailed as exc:
@@ -485,7 +556,14 @@ def catalogue_import_file(
     publish_from: dt.date | None = None,
     actor: User | None = None,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    agencies_for: AgenciesFor | None = None,
 ) -> ImportReport:
     """Validate and import a file (default: the shipped sample of 30 procedures)."""
     records = load_records(path or default_catalogue_file())
-    return catalogue_import(records, publish_from=publish_from, actor=actor, progress=progress)
+    return catalogue_import(
+        records,
+        publish_from=publish_from,
+        actor=actor,
+        progress=progress,
+        agencies_for=agencies_for,
+    )
