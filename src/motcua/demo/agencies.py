@@ -11,6 +11,8 @@ TT 10/2016 layout (level 1 on the right), the new communes in the TT 04/2025 lay
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from motcua.agencies.models import AgencyKind
 from motcua.agencies.services import REORGANISATION_DATE, AgencySpec
@@ -169,3 +171,31 @@ def demo_agency_specs() -> list[AgencySpec]:
         )
     )
     return specs
+
+
+@dataclass(frozen=True)
+class ProcedureAgencies:
+    """Agency codes a demo procedure is linked to (competent, receiving, coordinating)."""
+
+    competent: tuple[str, ...]
+    receiving: tuple[str, ...]
+    coordinating: tuple[str, ...] = ()
+
+
+def procedure_agencies(record: dict[str, Any]) -> ProcedureAgencies:
+    """Which demo agencies handle a sample procedure.
+
+    Residence procedures are decided by the commune police (Luật Cư trú 2020); land
+    procedures by the Land Registration Office under the Department of Agriculture and
+    Environment. Every one-stop center of the province receives them regardless of
+    administrative boundary (ND118 Đ14.2).
+    """
+    centers = (SERVICE_CENTER, *(commune_codes(s)[1] for _, _, s in COMMUNES))
+    if "cư trú" in record.get("field", "").lower() or "Công an" in record.get("agency", ""):
+        police = tuple(commune_codes(s)[2] for _, _, s in COMMUNES)
+        return ProcedureAgencies(competent=police, receiving=centers)
+    return ProcedureAgencies(
+        competent=(LAND_REGISTRATION_OFFICE,),
+        receiving=centers,
+        coordinating=(DEPT_AGRICULTURE_ENV,),
+    )

@@ -1,0 +1,36 @@
+"""Key journey in a real browser: an administrator signs in and finds a procedure in the
+Vietnamese admin by typing its name without diacritics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from motcua.demo.services import DEMO_PASSWORD, demo_prepare
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_administrator_signs_in_and_finds_a_procedure(live_server: Any, page: Any) -> None:
+    demo_prepare()
+    page.goto(f"{live_server.url}/quan-tri/")
+    # The admin sends us to the one officer sign-in page.
+    assert "/dang-nhap/" in page.url
+    page.get_by_label("Tên đăng nhập").fill("quantri")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{live_server.url}/quan-tri/catalogue/procedure/?q=dang+ky+tam+tru")
+    assert page.get_by_role("link", name="1.004194").is_visible()
+    assert "Đăng ký tạm trú" in page.content()
+    page.screenshot(path="var/screenshot-admin-catalogue.png", full_page=True)
+
+
+def test_wrong_password_is_refused_in_vietnamese(live_server: Any, page: Any) -> None:
+    demo_prepare()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("quantri")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    assert "/dang-nhap/" in page.url
+    assert page.get_by_role("alert").first.is_visible()
