@@ -246,3 +246,14 @@ def test_admin_form_refuses_a_day_off_without_a_reason(admin_client: Client) -> 
     )
     assert response.status_code == 200
     assert "Hãy ghi lý do" in response.content.decode()
+
+
+def test_a_rolled_back_change_does_not_stay_in_the_cache() -> None:
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        day_off_add(date(2026, 3, 13), "Nghỉ (sẽ bị hủy)")
+        assert not calendar_for().is_working_day(date(2026, 3, 13))
+        raise Rollback
+    assert calendar_for().is_working_day(date(2026, 3, 13))

@@ -37,6 +37,9 @@ REVALIDATE_SECONDS = 30.0
 _lock = threading.Lock()
 _cache: dict[tuple[int | None, tuple[int, ...]], WorkingCalendar] = {}
 _state: dict[str, Any] = {"fingerprint": None, "checked_at": -1e18}
+# Set in a thread whose open transaction changed calendar data: until it ends, calendars that
+# thread builds include uncommitted rows and must not be cached.
+_pending = threading.local()
 
 
 def clear_cache() -> None:
@@ -45,14 +48,18 @@ def clear_cache() -> None:
         _cache.clear()
         _state["fingerprint"] = None
         _state["checked_at"] = -1e18
+    _pending.changed = False
 
 
 def invalidate_calendars(**_: object) -> None:
     """Forget every cached calendar (signal receiver; also callable directly).
 
-    Cleared now (so this transaction sees its own change) and again after the commit (so a
-    calendar built meanwhile by another thread from the old data is not kept)."""
+    Cleared now, and again after the commit (so a calendar another thread built meanwhile from
+    the old data is not kept). Inside a transaction nothing built in this thread is cached
+    until it ends; a rollback is noticed by the next ``calendar_for`` outside it."""
     clear_cache()
+    if transaction.get_connection().in_atomic_block:
+        _pending.changed = True
     transaction.on_commit(clear_cache)
 
 
@@ -118,6 +125,10 @@ def calendar_for(
 ) -> WorkingCalendar:
     """The working calendar of ``agency`` (None: the default schedule) over ``years``
     (default 2013–2050), cached per process."""
+    if getattr(_pending, "changed", False):
+        if transaction.get_connection().in_atomic_block:
+            return build_calendar(agency, years)  # sees this transaction's own changes
+        clear_cache()  # the transaction ended without a commit: drop what it may have left
     _revalidate()
     key = (agency.pk if agency is not None else None, tuple(sorted(set(years))))
     with _lock:
