@@ -252,8 +252,15 @@ def test_a_rolled_back_change_does_not_stay_in_the_cache() -> None:
     class Rollback(Exception):
         pass
 
-    with pytest.raises(Rollback), transaction.atomic():
+    seen_inside: list[bool] = []
+
+    @transaction.atomic
+    def change_then_fail() -> None:
         day_off_add(date(2026, 3, 13), "Nghỉ (sẽ bị hủy)")
-        assert not calendar_for().is_working_day(date(2026, 3, 13))
+        seen_inside.append(calendar_for().is_working_day(date(2026, 3, 13)))
         raise Rollback
+
+    with pytest.raises(Rollback):
+        change_then_fail()
+    assert seen_inside == [False]
     assert calendar_for().is_working_day(date(2026, 3, 13))
