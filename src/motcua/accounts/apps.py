@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -12,3 +13,9 @@ class AccountsConfig(AppConfig):
         from motcua.accounts.permissions import post_migrate_sync
 
         post_migrate.connect(post_migrate_sync, dispatch_uid="accounts_sync_role_groups")
+
+
+class AxesVietnameseConfig(AxesAppConfig):
+    """django-axes under a Vietnamese name in the admin (the package has no vi translation)."""
+
+    verbose_name = "Khóa đăng nhập sai"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from motcua.conf.env import env_bool, env_db, env_int, env_list, env_str
 
-SRC_DIR = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/motcua
 
 DATA_DIR = Path(
     env_str(
@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "motcua.accounts.apps.AxesVietnameseConfig",
     "django_tasks",
     "django_tasks_db",
     "motcua.common",
@@ -154,10 +154,11 @@ AXES_LOCKOUT_CALLABLE = "motcua.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [SRC_DIR / "motcua" / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["motcua.conf.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT: Path | None = DATA_DIR / "static"
