@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -14,8 +13,3 @@ class AccountsConfig(AppConfig):
 
         post_migrate.connect(post_migrate_sync, dispatch_uid="accounts_sync_role_groups")
 
-
-class AxesVietnameseConfig(AxesAppConfig):
-    """django-axes under a Vietnamese name in the admin (the package has no vi translation)."""
-
-    verbose_name = "Khóa đăng nhập sai"

@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "motcua.accounts.apps.AxesVietnameseConfig",
+    "motcua.accounts.axes_app.AxesVietnameseConfig",
     "django_tasks",
     "django_tasks_db",
     "motcua.common",
