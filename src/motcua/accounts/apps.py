@@ -12,4 +12,3 @@ class AccountsConfig(AppConfig):
         from motcua.accounts.permissions import post_migrate_sync
 
         post_migrate.connect(post_migrate_sync, dispatch_uid="accounts_sync_role_groups")
-
