@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "motcua.agencies",
     "motcua.workcalendar",
     "motcua.catalogue",
+    "motcua.audit",
     "motcua.demo",
 ]
 
@@ -191,6 +192,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Working-day calendar defaults (Decree 118/2025 Đ18.2: 15:00 cut-off).
 MOTCUA_DEFAULT_CUTOFF = env_str(
     "MOTCUA_DEFAULT_CUTOFF", "15:00", help="Default cut-off hour for receptions (HH:MM)."
+)
+
+# Audit log (docs/audit.md): entries are spread over this many independent hash chains, so
+# writes about different objects rarely wait for one another. Raising it later is safe.
+MOTCUA_AUDIT_CHAINS = env_int(
+    "MOTCUA_AUDIT_CHAINS",
+    16,
+    help="Number of independent hash chains of the audit log (more = less lock contention).",
 )
 
 LOGGING = {

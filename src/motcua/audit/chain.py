@@ -1,0 +1,131 @@
+"""Pure functions of the hash chain: chain assignment, canonical form, entry hash. No ORM.
+
+Everything that decides whether an entry is intact lives here, so ``services`` (which writes
+entries) and ``verify`` (which re-checks them) cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+#: ``prev_hash`` of the first entry of every chain.
+GENESIS_HASH: Final = "0" * 64
+
+#: Chain numbers are stored in a PostgreSQL ``smallint``.
+MAX_CHAINS: Final = 32767
+
+_JUMP_MULTIPLIER: Final = 2862933555777941757
+_MASK64: Final = (1 << 64) - 1
+
+
+def object_key(object_type: str, object_id: str) -> int:
+    """A stable 64-bit key of an object: the same in every process, Python version and host.
+
+    (Python's ``hash()`` is salted per process, so it cannot be used.)
+    """
+    raw = f"{object_type}\x1f{object_id}".encode()
+    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+
+
+def jump_hash(key: int, buckets: int) -> int:
+    """Jump consistent hash (Lamping & Veach, 2014): a bucket in ``range(buckets)``.
+
+    Unlike ``key % buckets``, growing from K to K+1 buckets moves only 1/(K+1) of the keys
+    (``%`` moves almost all of them), so raising ``MOTCUA_AUDIT_CHAINS`` keeps most objects'
+    entries in the chain they already use.
+    """
+    if buckets < 1:
+        raise ValueError("buckets must be at least 1")
+    key &= _MASK64
+    b, j = -1, 0
+    while j < buckets:
+        b = j
+        key = (key * _JUMP_MULTIPLIER + 1) & _MASK64
+        j = int((b + 1) * (float(1 << 31) / float((key >> 33) + 1)))
+    return b
+
+
+def chain_for(object_type: str, object_id: str, chains: int) -> int:
+    """The chain that holds the entries of one object, so they are totally ordered there."""
+    return jump_hash(object_key(object_type, object_id), chains)
+
+
+def normalise_data(value: Any) -> Any:
+    """Turn ``data`` into plain JSON that survives a round trip through every database unchanged.
+
+    The hash is computed over what is stored, so the stored value must read back identically
+    from SQLite's text JSON and PostgreSQL's ``jsonb``: keys become strings; tuples and sets
+    become lists (sets sorted); floats, ``Decimal``, dates, UUIDs and other objects become
+    their string form (``jsonb`` rewrites ``1e16`` as ``10000000000000000``, which would read
+    back as an int); NUL characters, which ``jsonb`` refuses, become U+FFFD.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)  # an IntEnum member becomes its plain value
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {normalise_data(str(k)): normalise_data(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((normalise_data(v) for v in value), key=canonical_json)
+    if isinstance(value, list | tuple):
+        return [normalise_data(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return normalise_data(str(value))
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept as is: one text per value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_at(at: datetime) -> str:
+    """The moment in UTC with microseconds (both databases keep microseconds)."""
+    if at.tzinfo is None:
+        raise ValueError("audit moments must be timezone-aware")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    *,
+    chain: int,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    actor_repr: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    agency_id: int | None,
+    data: Any,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) over the canonical JSON of every field of the entry, ``prev_hash`` included.
+
+    Version 1 of the format. Changing the field list or the encoding would invalidate every
+    stored hash: a new format needs a new version marker stored per entry.
+    """
+    payload = {
+        "v": 1,
+        "chain": chain,
+        "seq": seq,
+        "at": canonical_at(at),
+        "actor_id": actor_id,
+        "actor_repr": actor_repr,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "agency_id": agency_id,
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
