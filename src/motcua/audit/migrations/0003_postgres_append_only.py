@@ -65,7 +65,7 @@ DROP FUNCTION IF EXISTS audit_entry_refuse_change();
 def _run(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 
