@@ -17,9 +17,11 @@ TRIGGERS = {"audit_entry": "audit_entry_append_only", "audit_chain_head": "audit
 @pytest.fixture
 def officer(db: None) -> User:
     return User.objects.create_user(
-        username="canbo.an", password="mat-khau-du-dai-2026", kind=UserKind.OFFICER,
+        username="canbo.an",
+        password="mat-khau-du-dai-2026",
+        kind=UserKind.OFFICER,
         full_name="Nguyễn Văn An",
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def object_key(object_type: str, object_id: str) -> int:
 
     (Python's ``hash()`` is salted per process, so it cannot be used.)
     """
-    raw = f"{object_type}\x1f{object_id}".encode()
+    raw = canonical_json([object_type, object_id]).encode()  # unambiguous, unlike "a:b"
     return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
 
 
