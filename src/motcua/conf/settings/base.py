@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "motcua.agencies",
     "motcua.workcalendar",
     "motcua.catalogue",
+    "motcua.dossiers",
     "motcua.audit",
     "motcua.demo",
 ]
@@ -200,6 +201,14 @@ MOTCUA_AUDIT_CHAINS = env_int(
     "MOTCUA_AUDIT_CHAINS",
     16,
     help="Number of independent hash chains of the audit log (more = less lock contention).",
+)
+
+# Dossier codes (TT 01/2018/TT-VPCP Điều 19; NĐ 118/2025 Điều 28): docs/dossiers.md.
+MOTCUA_DOSSIER_CODE_LAYOUT = env_str(
+    "MOTCUA_DOSSIER_CODE_LAYOUT",
+    "tt01_2018",
+    help="Dossier code layout: tt01_2018 ({agency}-YYMMDD-NNNN, agency code as stored) or "
+    "tt03_2025 (agency code written level 1 first, TT 03/2025 + TT 04/2025).",
 )
 
 LOGGING = {

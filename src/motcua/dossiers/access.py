@@ -1,0 +1,110 @@
+"""Who may see which dossier. Every list, detail, export and service starts here, so a scope rule
+is written once (ARCHITECTURE.md "Access in one place").
+
+* **Officers** see the dossiers whose receiving, current or competent agency is one of the
+  agencies where they hold an officer role *today* (memberships valid today, accounts.access),
+  plus the dossiers assigned to them. The one-stop center therefore sees what it received; a
+  competent agency sees what it must decide; a partner agency sees the dossiers it holds.
+* **Center directors** and **auditors** see the same scope through their memberships; auditors
+  are read-only because no workflow transition is open to their role.
+* **Administrators** see nothing by default (least privilege): the system-wide administrator
+  role is not an officer scope (``agencies_of`` never widens for it).
+* **Citizens** see only their own dossiers: ``applicant.user`` is their account.
+* A dossier outside the scope is *not found*, exactly like one that does not exist
+  (:class:`DossierNotFound`), never "forbidden".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from motcua.accounts.access import agencies_of
+from motcua.accounts.models import UserKind
+from motcua.dossiers.errors import DossierNotFound
+from motcua.dossiers.models import Dossier
+
+
+def _live(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def officer_agency_ids(user: Any) -> list[int]:
+    """Agencies where ``user`` holds an officer role today (administrator excluded)."""
+    return list(agencies_of(user).values_list("pk", flat=True))
+
+
+def scope_filter(user: Any) -> Q | None:
+    """The ``Q`` selecting the dossiers ``user`` may see; ``None`` means none at all."""
+    if not _live(user):
+        return None
+    if user.kind in (UserKind.CITIZEN, UserKind.ORGANISATION):
+        return Q(applicant__user=user)
+    agency_ids = officer_agency_ids(user)
+    scope = Q(assigned_to=user)
+    if agency_ids:
+        scope |= (
+            Q(receiving_agency_id__in=agency_ids)
+            | Q(current_agency_id__in=agency_ids)
+            | Q(competent_agency_id__in=agency_ids)
+        )
+    return scope
+
+
+def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
+    """Every dossier ``user`` may see (a queryset to filter further)."""
+    scope = scope_filter(user)
+    if scope is None:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(scope)
+
+
+def _lookup(id_or_code: Any) -> Q:
+    if isinstance(id_or_code, uuid.UUID):
+        return Q(uuid=id_or_code)
+    if isinstance(id_or_code, int):
+        return Q(pk=id_or_code)
+    text = str(id_or_code).strip()
+    try:
+        return Q(uuid=uuid.UUID(text))
+    except ValueError:
+        return Q(code=text)
+
+
+def access_dossier_for_officer(user: Any, id_or_code: Any, *, lock: bool = False) -> Dossier:
+    """The dossier (by internal id, UUID or code) if ``user`` may see it, else
+    :class:`DossierNotFound`. ``lock=True`` takes the row lock (call inside a transaction)."""
+    qs = dossiers_visible_to(user).filter(_lookup(id_or_code))
+    if lock:
+        # Lock the dossier row only (no joins), after the scope check has found it.
+        found = qs.values_list("pk", flat=True).first()
+        if found is None:
+            raise DossierNotFound()
+        return Dossier.objects.select_for_update().get(pk=found)
+    dossier = qs.first()
+    if dossier is None:
+        raise DossierNotFound()
+    return dossier
+
+
+def access_dossier_for_citizen(user: Any, code: str) -> Dossier:
+    """The citizen's own dossier with this code, else :class:`DossierNotFound`."""
+    if not _live(user) or user.kind not in (UserKind.CITIZEN, UserKind.ORGANISATION):
+        raise DossierNotFound()
+    dossier = Dossier.objects.filter(code=str(code).strip(), applicant__user=user).first()
+    if dossier is None:
+        raise DossierNotFound()
+    return dossier
+
+
+def dossier_for_system(id_or_code: Any, *, lock: bool = False) -> Dossier:
+    """For the scheduler and the operator commands, which act as the system (no user scope)."""
+    qs = Dossier.objects.filter(_lookup(id_or_code))
+    if lock:
+        qs = qs.select_for_update()
+    dossier = qs.first()
+    if dossier is None:
+        raise DossierNotFound()
+    return dossier
