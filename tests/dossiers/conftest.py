@@ -76,9 +76,9 @@ class World:
             [DocumentInput(required_document=doc) for doc in self.version.documents.all()],
         )
         kwargs.setdefault("applicant", self.applicant(n))
+        kwargs.setdefault("procedure", self.procedure)
         return dossier_receive(
             actor=self.reception,
-            procedure=self.procedure,
             receiving_agency=self.center,
             at=at,
             **kwargs,  # type: ignore[arg-type]
