@@ -1,0 +1,749 @@
+"""A realistic province at scale: ``simulate(dossiers=N, years=Y)`` for benchmarks and the demo.
+
+Arrivals fall on the calendar's working days and hours (online ones also at night and on days
+off), spread over the procedures of the catalogue with a skewed mix, through the three channels
+(≈ 40 % online). Each dossier then lives its life — reception outcomes, transfer, assignment,
+supplements (at reception and after appraisal, answered or closed after 15 days), payments,
+extensions, returns to a previous step, late steps, withdrawals and stops, refusals, results
+returned and corrected — until the end of the simulated period; dossiers still open then stay in
+the status they reached. All events of all dossiers are played in time order, so codes are
+issued in arrival order and audit chains stay in time order.
+
+Two paths write the same rows:
+
+* ``path="services"`` calls the public services of :mod:`motcua.dossiers.services` (the one
+  write path) for every step;
+* ``path="bulk"`` (:mod:`motcua.dossiers.simulation_bulk`) applies the same steps in memory with
+  the same pure functions and the services' own helpers, then writes with ``bulk_create``.
+
+``tests/dossiers/test_simulation.py`` runs both on a small province and compares the rows
+(dossiers, events, clock events, documents, daily sequences, applicants, audit entries with their
+hash chains), surrogate keys and creation timestamps excepted.
+
+Determinism: every dossier draws from its own ``random.Random`` seeded from ``seed`` and its
+index; dossier UUIDs come from that generator too (so the audit chain an object falls in is the
+same on both paths) and audit entries are dated at the simulated moment of the action.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import heapq
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Protocol
+
+from django.utils import timezone
+
+from motcua.accounts.models import User
+from motcua.accounts.roles import Role
+from motcua.accounts.services import officer_create
+from motcua.agencies.models import Agency
+from motcua.catalogue.models import Channel, ProcedureVersion, TimeLimit
+from motcua.catalogue.selectors import time_limit_for
+from motcua.common.errors import MotcuaError
+from motcua.common.text import fold
+from motcua.dossiers import clock
+from motcua.dossiers import services as sv
+from motcua.dossiers.errors import DossierInvalid
+from motcua.dossiers.models import Applicant, ApplicantKind, Dossier, ReturnMethod
+from motcua.dossiers.workflow import (
+    CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
+    DossierStatus,
+    TransitionNotAllowed,
+)
+from motcua.workcalendar.engine import WorkingCalendar
+from motcua.workcalendar.selectors import calendar_for
+
+S = DossierStatus
+TZ_HOURS = 7
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Quốc", "Thu"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam"]
+STREETS = ["Trần Phú", "Lê Thánh Tôn", "Yersinia", "Thống Nhất", "Nguyễn Trãi", "Hùng Vương"]
+
+SUPPLEMENT_REASON = "Thiếu thành phần hồ sơ theo quy định; đề nghị bổ sung bản sao giấy tờ."
+REFUSE_REASON = "Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan."
+RETURN_REASON = "Dự thảo kết quả chưa đúng nội dung đề nghị, đề nghị thẩm định lại."
+REFUSE_AFTER_REASON = "Hồ sơ không đủ điều kiện theo quy định của pháp luật chuyên ngành."
+EXTENSION_REASON = "Cần xác minh thực địa; xin lỗi tổ chức, cá nhân và hẹn lại ngày trả."
+ERROR_REASON = "Kết quả ghi sai họ tên người đề nghị."
+WITHDRAW_REASON = "Công dân đề nghị rút hồ sơ."
+
+
+@dataclass
+class Rates:
+    """Shares of the simulated behaviours (defaults: a plausible province)."""
+
+    online: float = 0.40
+    postal: float = 0.08
+    refuse_at_reception: float = 0.03
+    supplement_at_reception: float = 0.10
+    supplement_after_appraisal: float = 0.06
+    supplement_answered: float = 0.75
+    payment: float = 0.10
+    extension: float = 0.04
+    late: float = 0.08
+    withdraw: float = 0.02
+    return_step: float = 0.05
+    refuse_after_appraisal: float = 0.03
+    result_error: float = 0.01
+    online_after_hours: float = 0.30
+
+
+@dataclass
+class Plan:
+    """What will happen to one dossier (drawn once at arrival)."""
+
+    channel: str
+    reception: str  # accept / supplement / refuse
+    supplement_answered: bool
+    supplement_after: bool
+    payment: bool
+    extension: bool
+    late: bool
+    withdraw: bool
+    return_step: bool
+    refuse_after: bool
+    error: bool
+    done: set[str] = field(default_factory=set)
+
+
+@dataclass
+class VersionInfo:
+    version: ProcedureVersion
+    code: str
+    name: str
+    receiving: list[Agency]
+    documents: list[Any]
+    channels: set[str]
+    competent: dict[int, Agency] = field(default_factory=dict)
+
+
+@dataclass
+class Reference:
+    versions: list[VersionInfo]
+    weights: list[float]
+    officers: dict[tuple[int, Role], User]
+    agencies: dict[int, Agency]
+    calendars: dict[int, WorkingCalendar] = field(default_factory=dict)
+    limits: dict[tuple[int, str], TimeLimit | None] = field(default_factory=dict)
+
+    def calendar(self, agency_id: int) -> WorkingCalendar:
+        cal = self.calendars.get(agency_id)
+        if cal is None:
+            cal = self.calendars[agency_id] = calendar_for(self.agencies[agency_id])
+        return cal
+
+    def limit(self, version: ProcedureVersion, channel: str) -> TimeLimit | None:
+        key = (version.pk, channel)
+        if key not in self.limits:
+            self.limits[key] = time_limit_for(version, channel, None)
+        return self.limits[key]
+
+    def officer(self, agency_id: int, role: Role) -> User:
+        return self.officers[(agency_id, role)]
+
+
+@dataclass
+class Arrival:
+    index: int
+    at: dt.datetime
+    info: VersionInfo
+    receiving: Agency
+    competent: Agency
+    channel: str
+    applicant_id: int
+    uuid: uuid.UUID
+    summary: str
+    plan: Plan
+    rng: random.Random
+
+
+@dataclass
+class Step:
+    """One action to apply: ``name`` of the service (``dossier_<name>``), its moment, actor."""
+
+    name: str
+    at: dt.datetime
+    actor: User | None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """Where the steps are applied: the services, or the bulk writer."""
+
+    def create(self, arrival: Arrival) -> Dossier: ...
+
+    def act(self, dossier: Dossier, step: Step, arrival: Arrival) -> Dossier: ...
+
+    def retire(self, dossier: Dossier) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass
+class SimulationReport:
+    dossiers: int = 0
+    steps: int = 0
+    refused_steps: int = 0
+    seconds: float = 0.0
+    path: str = "bulk"
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        rate = self.dossiers / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.dossiers} hồ sơ, {self.steps} bước xử lý ({self.path}) trong "
+            f"{self.seconds:.1f} giây ({rate:.0f} hồ sơ/giây)."
+        )
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+def _officer(agency: Agency, role: Role, prefix: str) -> User:
+    slug = {
+        Role.RECEPTION_OFFICER: "tiepnhan",
+        Role.SPECIALIST: "chuyenvien",
+        Role.DEPARTMENT_HEAD: "truongphong",
+        Role.AGENCY_LEADER: "lanhdao",
+    }[role]
+    user, _ = officer_create(
+        username=f"{prefix}.{slug}.{agency.pk}",
+        full_name=f"{role.label} ({agency.name})"[:150],
+        password=None,
+        agency=agency,
+        roles=[role],
+    )
+    return user
+
+
+def load_reference(*, prefix: str = "mophong", limit_procedures: int | None = None) -> Reference:
+    """The catalogue's current versions with their agencies, and one officer per role where the
+    simulation needs one (created through ``officer_create``, idempotent)."""
+    versions = list(
+        ProcedureVersion.objects.filter(status="published")
+        .select_related("procedure")
+        .prefetch_related("receiving_agencies", "competent_agencies", "documents", "channels")
+        .order_by("procedure__code")
+    )
+    if limit_procedures is not None:
+        versions = versions[:limit_procedures]
+    infos: list[VersionInfo] = []
+    agencies: dict[int, Agency] = {}
+    officers: dict[tuple[int, Role], User] = {}
+    for version in versions:
+        receiving = sorted(version.receiving_agencies.all(), key=lambda a: a.pk)
+        if not receiving or not version.competent_agencies.exists():
+            continue
+        info = VersionInfo(
+            version=version,
+            code=version.procedure.code,
+            name=version.name,
+            receiving=receiving,
+            documents=sorted(version.documents.all(), key=lambda d: (d.order, d.pk)),
+            channels={c.channel for c in version.channels.all()},
+        )
+        for agency in receiving:
+            competent = sv._competent(version, agency, None)
+            info.competent[agency.pk] = competent
+            agencies[agency.pk] = agency
+            agencies[competent.pk] = competent
+            if (agency.pk, Role.RECEPTION_OFFICER) not in officers:
+                officers[(agency.pk, Role.RECEPTION_OFFICER)] = _officer(
+                    agency, Role.RECEPTION_OFFICER, prefix
+                )
+            for role in (Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.AGENCY_LEADER):
+                if (competent.pk, role) not in officers:
+                    officers[(competent.pk, role)] = _officer(competent, role, prefix)
+        infos.append(info)
+    if not infos:
+        raise MotcuaError(
+            "Danh mục chưa có thủ tục nào có cơ quan tiếp nhận và cơ quan giải quyết; hãy chạy "
+            "“motcua demo --no-serve” trước."
+        )
+    # A skewed mix: a few procedures (civil status, land) take most of the dossiers.
+    weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(infos))]
+    return Reference(infos, weights, officers, agencies)
+
+
+# --- arrivals -----------------------------------------------------------------------------------
+
+
+def _plan(rng: random.Random, rates: Rates, channels: set[str]) -> Plan:
+    roll = rng.random()
+    if roll < rates.online and Channel.ONLINE in channels:
+        channel = Channel.ONLINE.value
+    elif roll < rates.online + rates.postal and Channel.POSTAL in channels:
+        channel = Channel.POSTAL.value
+    else:
+        channel = Channel.DIRECT.value
+    r = rng.random()
+    reception = (
+        "refuse"
+        if r < rates.refuse_at_reception
+        else "supplement"
+        if r < rates.refuse_at_reception + rates.supplement_at_reception
+        else "accept"
+    )
+    return Plan(
+        channel=channel,
+        reception=reception,
+        supplement_answered=rng.random() < rates.supplement_answered,
+        supplement_after=rng.random() < rates.supplement_after_appraisal,
+        payment=rng.random() < rates.payment,
+        extension=rng.random() < rates.extension,
+        late=rng.random() < rates.late,
+        withdraw=rng.random() < rates.withdraw,
+        return_step=rng.random() < rates.return_step,
+        refuse_after=rng.random() < rates.refuse_after_appraisal,
+        error=rng.random() < rates.result_error,
+    )
+
+
+def _working_days(cal: WorkingCalendar, start: dt.date, end: dt.date) -> list[dt.date]:
+    days = []
+    day = start
+    while day < end:
+        if cal.is_working_day(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _arrival_moment(
+    rng: random.Random, cal: WorkingCalendar, day: dt.date, online_night: bool
+) -> dt.datetime:
+    tz = timezone.get_current_timezone()
+    if online_night:
+        # Online submissions also arrive in the evening, at night and on days off.
+        offset = dt.timedelta(days=rng.randrange(0, 2), seconds=rng.randrange(17 * 3600, 86_400))
+        return dt.datetime.combine(day, dt.time(0), tzinfo=tz) + offset
+    start = cal.normalize(dt.datetime.combine(day, dt.time(0), tzinfo=tz))
+    # Mornings are busier than afternoons at the counter.
+    hours = cal.daily_us / 3_600_000_000
+    position = min(rng.betavariate(1.6, 2.2), 0.999) * hours
+    return cal.add_working_hours(start, Fraction(round(position * 60), 60))
+
+
+def _person(rng: random.Random, n: int, id_base: int) -> Applicant:
+    name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+    personal_id = f"{id_base + n:012d}"
+    return Applicant(
+        kind=ApplicantKind.PERSON,
+        full_name=name,
+        personal_id=personal_id,
+        date_of_birth=dt.date(
+            1950 + rng.randrange(55), 1 + rng.randrange(12), 1 + rng.randrange(28)
+        ),
+        phone=f"09{rng.randrange(10**8):08d}",
+        address=f"{rng.randrange(1, 300)} {rng.choice(STREETS)}, Khánh Hòa",
+        search_key=fold(f"{name} {personal_id}")[:600],
+    )
+
+
+def make_applicants(count: int, seed: int, *, batch: int = 5000) -> list[int]:
+    """Create ``count`` applicants (the same rows on both paths) and return their ids."""
+    rng = random.Random(seed * 7919 + 17)  # noqa: S311 (reproducible, not secret)
+    id_base = 10**11 + (seed % 1000) * 10**8 + Applicant.objects.count()
+    ids: list[int] = []
+    for start in range(0, count, batch):
+        rows = [_person(rng, n, id_base) for n in range(start, min(count, start + batch))]
+        created = Applicant.objects.bulk_create(rows, batch_size=batch)
+        ids.extend(a.pk for a in created)
+    if len(ids) != count or any(pk is None for pk in ids):  # pragma: no cover - backend guard
+        ids = list(Applicant.objects.order_by("-pk").values_list("pk", flat=True)[:count])[::-1]
+    return ids
+
+
+def arrivals(
+    ref: Reference,
+    *,
+    dossiers: int,
+    start: dt.date,
+    end: dt.date,
+    seed: int,
+    rates: Rates,
+    applicant_ids: list[int],
+) -> Iterator[Arrival]:
+    """The arrivals, in time order (deterministic for a seed)."""
+    rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
+    default_cal = calendar_for(None)
+    days = _working_days(default_cal, start, end)
+    if not days:
+        raise MotcuaError("Khoảng thời gian mô phỏng không có ngày làm việc nào.")
+    items: list[tuple[dt.datetime, int, int, int]] = []
+    for index in range(dossiers):
+        info_index = rng.choices(range(len(ref.versions)), weights=ref.weights)[0]
+        ordinal = days[rng.randrange(len(days))].toordinal()
+        own = random.Random(seed * 1_000_003 + index)  # noqa: S311 (reproducible, not secret)
+        info = ref.versions[info_index]
+        plan = _plan(own, rates, info.channels)
+        receiving = info.receiving[own.randrange(len(info.receiving))]
+        night = plan.channel == Channel.ONLINE and own.random() < rates.online_after_hours
+        moment = _arrival_moment(
+            own, ref.calendar(receiving.pk), dt.date.fromordinal(ordinal), night
+        )
+        items.append((moment, index, info_index, ordinal))
+    items.sort()
+    for position, (moment, index, info_index, ordinal) in enumerate(items):
+        own = random.Random(seed * 1_000_003 + index)  # noqa: S311 (reproducible, not secret)
+        info = ref.versions[info_index]
+        plan = _plan(own, rates, info.channels)
+        receiving = info.receiving[own.randrange(len(info.receiving))]
+        cal = ref.calendar(receiving.pk)
+        night = plan.channel == Channel.ONLINE and own.random() < rates.online_after_hours
+        _arrival_moment(own, cal, dt.date.fromordinal(ordinal), night)  # same draws again
+        yield Arrival(
+            index=position,
+            at=moment,
+            info=info,
+            receiving=receiving,
+            competent=info.competent[receiving.pk],
+            channel=plan.channel,
+            applicant_id=applicant_ids[index % len(applicant_ids)],
+            uuid=uuid.UUID(int=own.getrandbits(128), version=4),
+            summary=f"Đề nghị giải quyết thủ tục: {info.name}"[:500],
+            plan=plan,
+            rng=own,
+        )
+
+
+# --- the life of a dossier ----------------------------------------------------------------------
+
+
+def _later(cal: WorkingCalendar, at: dt.datetime, hours: float) -> dt.datetime:
+    """``at`` plus working hours, to the minute (the calendar is exact in fractions)."""
+    return cal.add_working_hours(at, Fraction(max(1, round(hours * 60)), 60))
+
+
+def _share_of_left(
+    cal: WorkingCalendar, d: Dossier, at: dt.datetime, rng: random.Random, late: bool
+) -> float:
+    if d.due_at is None:
+        return rng.uniform(1, 8)
+    left = float(clock.working_hours(cal, at, d.due_at))
+    share = rng.uniform(0.15, 0.35)
+    hours = left * share
+    if late:
+        hours = max(hours, left * 0.6 + rng.uniform(2, 16))
+    return max(0.25, hours)
+
+
+def next_step(d: Dossier, arrival: Arrival, ref: Reference, at: dt.datetime) -> Step | None:
+    """The next action on ``d`` after the moment ``at``, or None when its life is over."""
+    plan, rng = arrival.plan, arrival.rng
+    cal = ref.calendar(arrival.receiving.pk)
+    reception = ref.officer(arrival.receiving.pk, Role.RECEPTION_OFFICER)
+    comp = arrival.competent.pk
+    specialist = ref.officer(comp, Role.SPECIALIST)
+    head = ref.officer(comp, Role.DEPARTMENT_HEAD)
+    leader = ref.officer(comp, Role.AGENCY_LEADER)
+    status = S(d.status)
+    if status is S.SUBMITTED:
+        hours = rng.uniform(0.5, 12) if plan.channel == Channel.ONLINE else rng.uniform(0.1, 0.5)
+        when = _later(cal, at, hours)
+        if plan.reception == "refuse":
+            return Step("refuse", when, reception, {"reason": REFUSE_REASON})
+        if plan.reception == "supplement" and "reception_supplement" not in plan.done:
+            plan.done.add("reception_supplement")
+            return Step("request_supplement", when, reception, {"reason": SUPPLEMENT_REASON})
+        return Step("accept", when, reception)
+    if status in (S.SUPPLEMENT_REQUESTED_AT_RECEPTION, S.SUPPLEMENT_REQUESTED):
+        if plan.supplement_answered:
+            when = _later(cal, at, rng.uniform(4, 60))
+            name = (
+                "resubmit"
+                if status is S.SUPPLEMENT_REQUESTED_AT_RECEPTION
+                else "receive_supplement"
+            )
+            return Step(name, when, reception)
+        requested = clock.local_day(d.supplement_requested_at or at)
+        day = requested + dt.timedelta(days=CLOSE_UNSUPPLEMENTED_AFTER_DAYS)
+        tz = timezone.get_current_timezone()
+        # The nightly sweep closes it (actor: the system).
+        return Step(
+            "close_unsupplemented", dt.datetime.combine(day, dt.time(0, 30), tzinfo=tz), None
+        )
+    if status is S.RECEIVED:
+        return Step("forward", _later(cal, at, rng.uniform(0.2, 3)), reception)
+    if status is S.AWAITING_ASSIGNMENT:
+        return Step("assign", _later(cal, at, rng.uniform(0.5, 6)), head, {"assignee": specialist})
+    if status is S.APPRAISING:
+        if plan.withdraw and "withdraw" not in plan.done:
+            plan.done.add("withdraw")
+            return Step(
+                "withdraw",
+                _later(cal, at, rng.uniform(1, 12)),
+                reception,
+                {"reason": WITHDRAW_REASON},
+            )
+        if plan.supplement_after and "supplement_after" not in plan.done:
+            plan.done.add("supplement_after")
+            return Step(
+                "request_supplement_after_appraisal",
+                _later(cal, at, rng.uniform(0.5, 4)),
+                specialist,
+                {"reason": SUPPLEMENT_REASON},
+            )
+        if plan.payment and "payment" not in plan.done:
+            plan.done.add("payment")
+            amount = rng.choice([30_000, 50_000, 100_000, 200_000, 500_000])
+            return Step(
+                "request_payment",
+                _later(cal, at, rng.uniform(1, 8)),
+                specialist,
+                {"amount": amount},
+            )
+        if plan.extension and "extension" not in plan.done and d.due_at is not None:
+            plan.done.add("extension")
+            when = _later(cal, at, rng.uniform(0.5, 4))
+            new_due = cal.add_working_days(d.due_at, rng.randrange(2, 6))
+            return Step(
+                "request_extension",
+                when,
+                head,
+                {"new_due_at": new_due, "reason": EXTENSION_REASON},
+            )
+        return Step(
+            "submit_draft", _later(cal, at, _share_of_left(cal, d, at, rng, plan.late)), specialist
+        )
+    if status is S.AWAITING_PAYMENT:
+        return Step("record_payment", _later(cal, at, rng.uniform(2, 30)), None)
+    if status is S.AWAITING_APPROVAL:
+        when = _later(cal, at, _share_of_left(cal, d, at, rng, plan.late))
+        if plan.return_step and "return_step" not in plan.done:
+            plan.done.add("return_step")
+            return Step("return_step", when, head, {"reason": RETURN_REASON})
+        return Step("approve", when, head)
+    if status is S.AWAITING_SIGNATURE:
+        when = _later(cal, at, _share_of_left(cal, d, at, rng, plan.late))
+        if plan.refuse_after:
+            return Step("refuse_after_appraisal", when, leader, {"reason": REFUSE_AFTER_REASON})
+        return Step("sign", when, leader)
+    if status in (S.RESOLVED, S.REFUSED_AFTER_APPRAISAL):
+        return Step("return_result", _later(cal, at, rng.uniform(1, 24)), reception)
+    if status is S.RETURNED:
+        if plan.error and "error" not in plan.done:
+            plan.done.add("error")
+            return Step(
+                "report_error",
+                _later(cal, at, rng.uniform(8, 40)),
+                reception,
+                {"reason": ERROR_REASON},
+            )
+        return None
+    if status is S.RESULT_UNDER_CORRECTION:
+        return Step("correct_result", _later(cal, at, rng.uniform(2, 20)), leader)
+    if status is S.WITHDRAWAL_REQUESTED:
+        return Step("stop", _later(cal, at, rng.uniform(1, 8)), reception)
+    return None
+
+
+# --- the services path --------------------------------------------------------------------------
+
+
+class _AuditClock:
+    """Stands in for ``django.utils.timezone`` inside ``motcua.audit.services`` so audit entries
+    are dated at the simulated moment (the chain stays in time order)."""
+
+    def __init__(self) -> None:
+        self.moment: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        return self.moment or timezone.now()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(timezone, name)
+
+
+@contextlib.contextmanager
+def simulated_identity() -> Iterator[tuple[_AuditClock, list[uuid.UUID]]]:
+    """Within: audit entries take the simulated moment, new dossiers the next queued UUID."""
+    from motcua.audit import services as audit_services
+
+    fake = _AuditClock()
+    queue: list[uuid.UUID] = []
+    field_ = Dossier._meta.get_field("uuid")
+    original_default = field_.default
+    original_tz = audit_services.timezone
+    field_.__dict__.pop("_get_default", None)
+    field_.default = lambda: queue.pop() if queue else uuid.uuid4()
+    audit_services.timezone = fake  # type: ignore[assignment]
+    try:
+        yield fake, queue
+    finally:
+        audit_services.timezone = original_tz
+        field_.default = original_default
+        field_.__dict__.pop("_get_default", None)
+
+
+class ServicesBackend:
+    """Every step through the public services (one transaction each)."""
+
+    def __init__(self, ref: Reference) -> None:
+        self.ref = ref
+        self.fake: _AuditClock | None = None
+        self.queue: list[uuid.UUID] = []
+
+    def create(self, arrival: Arrival) -> Dossier:
+        if self.fake is None:
+            raise RuntimeError("ServicesBackend is used inside simulated_identity()")
+        self.fake.moment = arrival.at
+        self.queue[:] = [arrival.uuid]
+        documents = [sv.DocumentInput(required_document=doc) for doc in arrival.info.documents]
+        applicant = Applicant(pk=arrival.applicant_id)
+        if arrival.channel == Channel.ONLINE:
+            return sv.dossier_submit_online(
+                actor=None,
+                procedure=arrival.info.version,
+                receiving_agency=arrival.receiving,
+                competent_agency=arrival.competent,
+                applicant=applicant,
+                documents=documents,
+                return_method=ReturnMethod.ONLINE,
+                summary=arrival.summary,
+                at=arrival.at,
+            )
+        return sv.dossier_receive(
+            actor=self.ref.officer(arrival.receiving.pk, Role.RECEPTION_OFFICER),
+            procedure=arrival.info.version,
+            receiving_agency=arrival.receiving,
+            competent_agency=arrival.competent,
+            applicant=applicant,
+            documents=documents,
+            channel=arrival.channel,
+            return_method=ReturnMethod.POST
+            if arrival.channel == Channel.POSTAL
+            else ReturnMethod.COUNTER,
+            summary=arrival.summary,
+            at=arrival.at,
+        )
+
+    def act(self, dossier: Dossier, step: Step, arrival: Arrival) -> Dossier:
+        if self.fake is None:
+            raise RuntimeError("ServicesBackend is used inside simulated_identity()")
+        self.fake.moment = step.at
+        service: Callable[..., Dossier] = getattr(sv, f"dossier_{step.name}")
+        kwargs = dict(step.kwargs)
+        if step.name == "accept" and self.ref.limit(arrival.info.version, arrival.channel) is None:
+            kwargs["due_at"] = manual_due(self.ref, arrival, step.at)
+        return service(actor=step.actor, dossier=dossier.pk, at=step.at, **kwargs)
+
+    def retire(self, dossier: Dossier) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+def manual_due(ref: Reference, arrival: Arrival, at: dt.datetime) -> dt.datetime:
+    """The due moment an officer sets by hand when the time limit needs review: 10 working days."""
+    return ref.calendar(arrival.receiving.pk).add_working_days(at, 10)
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+
+def simulate(
+    *,
+    dossiers: int,
+    years: float = 1.0,
+    seed: int = 1,
+    path: str = "bulk",
+    end: dt.datetime | None = None,
+    rates: Rates | None = None,
+    progress: Callable[[int], Any] | None = None,
+    batch: int = 5000,
+    limit_procedures: int | None = None,
+    applicant_ids: list[int] | None = None,
+) -> SimulationReport:
+    """Generate ``dossiers`` dossiers arriving over the ``years`` before ``end`` (default: now).
+
+    ``progress(n)`` is called as arrivals are processed (n new dossiers since the last call).
+    Needs the catalogue and agencies (``motcua demo --no-serve``)."""
+    if path not in ("services", "bulk"):
+        raise ValueError("path must be 'services' or 'bulk'")
+    started = time.monotonic()
+    moment = end or timezone.now()
+    start_day = clock.local_day(moment) - dt.timedelta(days=round(365 * years))
+    ref = load_reference(limit_procedures=limit_procedures)
+    if applicant_ids is None:
+        # Some applicants come back with a second dossier.
+        applicant_ids = make_applicants(max(1, int(dossiers * 0.85)), seed)
+    report = SimulationReport(path=path)
+    backend: Backend
+    if path == "bulk":
+        from motcua.dossiers.simulation_bulk import BulkBackend
+
+        backend = BulkBackend(ref, batch=batch)
+    else:
+        backend = ServicesBackend(ref)
+    live: dict[int, tuple[Dossier, Arrival]] = {}
+    heap: list[tuple[dt.datetime, int, int, Step]] = []
+    counter = 0
+
+    def schedule(d: Dossier, arrival: Arrival, after: dt.datetime) -> None:
+        nonlocal counter
+        step = next_step(d, arrival, ref, after)
+        if step is None or step.at > moment:
+            backend.retire(d)
+            live.pop(arrival.index, None)
+            return
+        counter += 1
+        heapq.heappush(heap, (step.at, counter, arrival.index, step))
+
+    def drain(until: dt.datetime | None) -> None:
+        while heap and (until is None or heap[0][0] <= until):
+            _, _, index, step = heapq.heappop(heap)
+            d, arrival = live[index]
+            try:
+                d = backend.act(d, step, arrival)
+                report.steps += 1
+            except (TransitionNotAllowed, DossierInvalid):
+                # A rule refused the planned action (an extension too close to the due date, a
+                # supplement after three working days): the dossier carries on without it.
+                report.refused_steps += 1
+            live[index] = (d, arrival)
+            schedule(d, arrival, step.at)
+
+    context = simulated_identity() if path == "services" else contextlib.nullcontext()
+    with context as identity:
+        if isinstance(backend, ServicesBackend) and identity is not None:
+            backend.fake, backend.queue = identity
+        pending = 0
+        for arrival in arrivals(
+            ref,
+            dossiers=dossiers,
+            start=start_day,
+            end=clock.local_day(moment),
+            seed=seed,
+            rates=rates or Rates(),
+            applicant_ids=applicant_ids,
+        ):
+            if arrival.at > moment:
+                continue
+            drain(arrival.at)
+            d = backend.create(arrival)
+            report.dossiers += 1
+            live[arrival.index] = (d, arrival)
+            schedule(d, arrival, arrival.at)
+            pending += 1
+            if progress is not None and pending >= 1000:
+                progress(pending)
+                pending = 0
+        drain(None)
+        for d, _arrival in list(live.values()):
+            backend.retire(d)
+        backend.finish()
+        if progress is not None and pending:
+            progress(pending)
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,572 @@
+"""The bulk path of the simulator: the same steps as the services, applied in memory and written
+with ``bulk_create``. Reused, not copied: the pure rules (``workflow.plan_transition``), the clock
+(``services._apply_clock``, ``services._move_step``, ``clock``), the facts
+(``services._facts``), the labels (``services._label``), the code format
+(``codes.format_code``), the national codes and the audit chain's hashing
+(``audit.chain.entry_hash``). What is restated here is the orchestration of ``services._create``
+and ``services._apply`` and the few fields each service's ``prepare`` callback sets — the
+equality test (``tests/dossiers/test_simulation.py``) fails the moment they drift apart.
+
+Only for the simulator: no locks, no access checks (the driver picks officers who hold the role),
+and the database must not be written by anyone else meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
+
+from motcua.accounts.models import User
+from motcua.accounts.roles import Role
+from motcua.audit.chain import GENESIS_HASH, chain_for, entry_hash, normalise_data
+from motcua.audit.models import AuditChainHead, AuditEntry
+from motcua.audit.services import _describe_actor, audit_chain_count
+from motcua.catalogue.models import Channel, ProcessStep
+from motcua.common.text import nfc
+from motcua.dossiers import clock
+from motcua.dossiers import services as sv
+from motcua.dossiers.codes import configured_layout, format_code
+from motcua.dossiers.errors import DossierInvalid
+from motcua.dossiers.models import (
+    ClockEvent,
+    DailySequence,
+    DocumentForm,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    ReturnMethod,
+)
+from motcua.dossiers.national import ends_processing_for_766, national_status
+from motcua.dossiers.simulation import Arrival, Reference, Step, manual_due
+from motcua.dossiers.workflow import (
+    CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
+    ONLINE_ALERT_WITHIN_HOURS,
+    ONLINE_DECISION_WITHIN_WORKING_HOURS,
+    Action,
+    Actor,
+    DossierFacts,
+    DossierStatus,
+    SystemActor,
+    plan_transition,
+)
+
+S = DossierStatus
+A = Action
+
+#: The action of each service the simulator calls (``dossier_<name>``).
+ACTIONS: dict[str, Action] = {
+    "accept": A.ACCEPT,
+    "request_supplement": A.REQUEST_SUPPLEMENT,
+    "resubmit": A.RESUBMIT,
+    "refuse": A.REFUSE,
+    "forward": A.FORWARD,
+    "assign": A.ASSIGN,
+    "request_supplement_after_appraisal": A.REQUEST_SUPPLEMENT_AFTER_APPRAISAL,
+    "receive_supplement": A.SUPPLEMENT_RECEIVED,
+    "close_unsupplemented": A.CLOSE_UNSUPPLEMENTED,
+    "request_payment": A.REQUEST_PAYMENT,
+    "record_payment": A.RECORD_PAYMENT,
+    "submit_draft": A.SUBMIT_DRAFT,
+    "approve": A.APPROVE,
+    "return_step": A.RETURN_STEP,
+    "sign": A.SIGN,
+    "refuse_after_appraisal": A.REFUSE_AFTER_APPRAISAL,
+    "request_extension": A.REQUEST_EXTENSION,
+    "withdraw": A.WITHDRAW,
+    "stop": A.STOP,
+    "return_result": A.RETURN_RESULT,
+    "report_error": A.REPORT_ERROR,
+    "correct_result": A.CORRECT_RESULT,
+}
+
+#: The reason each service passes to ``_apply`` (``reason=`` or ``note=``).
+_CLOSE_REASON = f"Quá {CLOSE_UNSUPPLEMENTED_AFTER_DAYS} ngày không bổ sung hồ sơ."
+
+
+def _role(user: User | None, held: Role | None) -> Actor:
+    if user is None:
+        return SystemActor.SYSTEM
+    if held is None:
+        raise DossierInvalid(f"“{user.get_username()}” không phải cán bộ của mô phỏng.")
+    return held
+
+
+class BulkBackend:
+    """Applies the simulator's steps in memory; writes every ``batch`` finished dossiers."""
+
+    def __init__(self, ref: Reference, *, batch: int = 5000) -> None:
+        self.ref = ref
+        self.batch = batch
+        self.layout = configured_layout()
+        self.roles: dict[int, Role] = {user.pk: role for (_a, role), user in ref.officers.items()}
+        self.steps: dict[int, list[ProcessStep]] = {}
+        self.sequences: dict[tuple[int, dt.date], int] = {}
+        self.sequence_loaded: set[tuple[int, dt.date]] = set()
+        self.event_seq: dict[int, int] = {}
+        self.clock_seq: dict[int, int] = {}
+        self.chains = audit_chain_count()
+        self.heads: dict[int, tuple[int, str]] = {
+            h.chain: (h.seq, h.last_hash) for h in AuditChainHead.objects.all()
+        }
+        self.next_id = (Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        self.documents: dict[int, list[DossierDocument]] = {}
+        self.events: dict[int, list[DossierEvent]] = {}
+        self.clock_events: dict[int, list[ClockEvent]] = {}
+        self.done: list[Dossier] = []
+        self.audit: list[AuditEntry] = []
+        self.written = 0
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _audit(
+        self,
+        *,
+        actor: User | None,
+        action: str,
+        object_id: str,
+        agency_id: int | None,
+        data: dict[str, Any],
+        at: dt.datetime,
+    ) -> None:
+        """``audit.services.audit_log`` without the lock: the same chain, sequence and hash."""
+        actor_id, actor_repr = _describe_actor(actor)
+        actor_repr = actor_repr[:300]
+        payload = normalise_data(dict(data))
+        chain = chain_for(sv.OBJECT_TYPE, object_id, self.chains)
+        seq, prev = self.heads.get(chain, (0, GENESIS_HASH))
+        seq += 1
+        digest = entry_hash(
+            chain=chain,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_repr=actor_repr,
+            action=action,
+            object_type=sv.OBJECT_TYPE,
+            object_id=object_id,
+            agency_id=agency_id,
+            data=payload,
+            prev_hash=prev,
+        )
+        self.heads[chain] = (seq, digest)
+        self.audit.append(
+            AuditEntry(
+                chain=chain,
+                seq=seq,
+                at=at,
+                actor_id=actor_id,
+                actor_repr=actor_repr,
+                action=action,
+                object_type=sv.OBJECT_TYPE,
+                object_id=object_id,
+                agency_id=agency_id,
+                data=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+
+    def _next_sequence(self, agency_id: int, day: dt.date) -> int:
+        key = (agency_id, day)
+        if key not in self.sequence_loaded:
+            self.sequence_loaded.add(key)
+            stored = (
+                DailySequence.objects.filter(agency_id=agency_id, day=day)
+                .values_list("last_value", flat=True)
+                .first()
+            )
+            self.sequences[key] = stored or 0
+        self.sequences[key] += 1
+        return self.sequences[key]
+
+    def _steps(self, version_id: int) -> list[ProcessStep]:
+        steps = self.steps.get(version_id)
+        if steps is None:
+            steps = sorted(ProcessStep.objects.filter(version_id=version_id), key=lambda s: s.order)
+            self.steps[version_id] = steps
+        return steps
+
+    def _seq(self, counters: dict[int, int], dossier_id: int) -> int:
+        counters[dossier_id] = counters.get(dossier_id, 0) + 1
+        return counters[dossier_id]
+
+    # -- creation (services._create) ---------------------------------------------------------
+
+    def create(self, arrival: Arrival) -> Dossier:
+        at = arrival.at
+        version = arrival.info.version
+        receiving = arrival.receiving
+        online = arrival.channel == Channel.ONLINE
+        if online:
+            action, actor = A.SUBMIT_ONLINE, None
+            role: Actor = SystemActor.SYSTEM
+            return_method = ReturnMethod.ONLINE
+        else:
+            action = A.RECEIVE_DIRECT if arrival.channel == Channel.DIRECT else A.RECEIVE_POSTAL
+            actor = self.ref.officer(receiving.pk, Role.RECEPTION_OFFICER)
+            role = Role.RECEPTION_OFFICER
+            return_method = (
+                ReturnMethod.POST if arrival.channel == Channel.POSTAL else ReturnMethod.COUNTER
+            )
+        plan_transition(S.DRAFT, action, actor=role, facts=DossierFacts())
+        d = Dossier(
+            pk=self.next_id,
+            uuid=arrival.uuid,
+            procedure_version=version,
+            receiving_agency=receiving,
+            competent_agency=arrival.competent,
+            current_agency=receiving,
+            channel=arrival.channel,
+            return_method=return_method,
+            applicant_id=arrival.applicant_id,
+            summary=nfc(arrival.summary)[:500],
+            inter_agency_mode="",
+            lead_agency=None,
+            fee_amount=None,
+        )
+        self.next_id += 1
+        day = clock.local_day(at)
+        d.code = format_code(
+            receiving.code, day, self._next_sequence(receiving.pk, day), self.layout
+        )
+        d.status = S.SUBMITTED.value
+        d.national_status = int(national_status(S.SUBMITTED) or 0)
+        d.submitted_at = at
+        if online:
+            cal = self.ref.calendar(receiving.pk)
+            d.alert_due_at = at + dt.timedelta(hours=ONLINE_ALERT_WITHIN_HOURS)
+            d.decision_due_at = cal.add_working_hours(at, ONLINE_DECISION_WITHIN_WORKING_HOURS)
+        d._steps_cache = self._steps(version.pk)  # type: ignore[attr-defined]
+        self.documents[d.pk] = [
+            DossierDocument(
+                dossier_id=d.pk,
+                required_document_id=doc.pk,
+                name=doc.name,
+                submitted=True,
+                form=DocumentForm.COPY.value,
+                count=1,
+                reused=False,
+                reuse_source="",
+            )
+            for doc in arrival.info.documents
+        ]
+        self.events[d.pk] = [
+            DossierEvent(
+                dossier_id=d.pk,
+                seq=self._seq(self.event_seq, d.pk),
+                action=action.value,
+                from_status=S.DRAFT.value,
+                to_status=S.SUBMITTED.value,
+                at=at,
+                actor=actor,
+                actor_label=sv._label(actor, role),
+                to_agency_id=receiving.pk,
+                data={"channel": arrival.channel, "documents": len(arrival.info.documents)},
+            )
+        ]
+        self.clock_events[d.pk] = []
+        self._audit(
+            actor=actor,
+            action=f"dossier.{action.value}",
+            object_id=str(d.uuid),
+            agency_id=receiving.pk,
+            data={
+                "code": d.code,
+                "procedure": arrival.info.code,
+                "channel": arrival.channel,
+                "applicant": arrival.applicant_id,
+                "at": at.isoformat(),
+            },
+            at=at,
+        )
+        return d
+
+    # -- one action (services._apply) ---------------------------------------------------------
+
+    def act(self, d: Dossier, step: Step, arrival: Arrival) -> Dossier:
+        action = ACTIONS[step.name]
+        at = step.at
+        actor = step.actor
+        kwargs = step.kwargs
+        reason = str(kwargs.get("reason", kwargs.get("note", "")))
+        if step.name == "close_unsupplemented":
+            reason = _CLOSE_REASON
+        source = DossierStatus(d.status)
+        cal = self.ref.calendar(d.receiving_agency_id)
+        role = _role(actor, self.roles.get(actor.pk) if actor else None)
+        facts = sv._facts(d, cal, at, action)
+        transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
+        target = transition.target_from(source)
+        change = sv._Change(
+            dossier=d,
+            at=at,
+            calendar=cal,
+            transition=transition,
+            source=source,
+            target=target,
+            reason=reason.strip(),
+        )
+        from_agency_id = d.current_agency_id
+        if source is S.SUBMITTED and action in (A.ACCEPT, A.REQUEST_SUPPLEMENT, A.REFUSE):
+            sv._record_decision_breach(change)
+        prepare, after = _CALLBACKS.get(step.name, (None, None))
+        if prepare is not None:
+            prepare(self, change, step, arrival)
+        sv._apply_clock(change)
+        closed, closed_due, step_outcome = sv._move_step(change)
+        change.set("status", target.value)
+        code = national_status(target)
+        change.set("national_status", int(code) if code is not None else None)
+        if (
+            ends_processing_for_766(target)
+            and d.ended_at is None
+            and not ends_processing_for_766(source)
+        ):
+            change.set("ended_at", at)
+            if d.due_at is not None and not d.outcome:
+                change.set("outcome", clock.classify(at, d.due_at))
+        if after is not None:
+            after(self, change, step, arrival)
+        d.version += 1
+        change.fields |= {"version", "updated_at"}
+        self.events[d.pk].append(
+            DossierEvent(
+                dossier_id=d.pk,
+                seq=self._seq(self.event_seq, d.pk),
+                action=action.value,
+                from_status=source.value,
+                to_status=target.value,
+                at=at,
+                actor=actor,
+                actor_label=sv._label(actor, role),
+                from_agency_id=from_agency_id,
+                to_agency_id=change.to_agency.pk if change.to_agency else d.current_agency_id,
+                to_user=change.to_user,
+                step=closed,
+                step_due_at=closed_due,
+                outcome=step_outcome,
+                note=change.reason,
+                data=change.event_data,
+            )
+        )
+        for row in change.clock_events:
+            row.seq = self._seq(self.clock_seq, d.pk)
+            self.clock_events[d.pk].append(row)
+        self._audit(
+            actor=actor,
+            action=f"dossier.{action.value}",
+            object_id=str(d.uuid),
+            agency_id=d.current_agency_id,
+            data={
+                "code": d.code,
+                "from": source.value,
+                "to": target.value,
+                "at": at.isoformat(),
+                "version": d.version,
+                "fields": sorted(change.fields - {"updated_at", "version"}),
+            },
+            at=at,
+        )
+        return d
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def retire(self, d: Dossier) -> None:
+        self.done.append(d)
+        if len(self.done) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.done and not self.audit:
+            return
+        with transaction.atomic():
+            ids = [d.pk for d in self.done]
+            Dossier.objects.bulk_create(self.done, batch_size=2000)
+            DossierDocument.objects.bulk_create(
+                [row for pk in ids for row in self.documents.pop(pk)], batch_size=2000
+            )
+            DossierEvent.objects.bulk_create(
+                [row for pk in ids for row in self.events.pop(pk)], batch_size=2000
+            )
+            ClockEvent.objects.bulk_create(
+                [row for pk in ids for row in self.clock_events.pop(pk)], batch_size=2000
+            )
+            for pk in ids:
+                self.event_seq.pop(pk, None)
+                self.clock_seq.pop(pk, None)
+            # Audit entries of dossiers still open wait: they name objects not written yet, but
+            # nothing references them, so they can go now (the chain order is kept).
+            # ``AuditEntry.objects`` refuses bulk inserts so that no caller places entries in a
+            # chain by hand; this is the one exception, computing the very seq, prev_hash and
+            # hash ``audit_log`` would (same heads, same ``entry_hash``), checked by the test.
+            QuerySet(AuditEntry).bulk_create(self.audit, batch_size=2000)  # type: ignore[arg-type]
+            self._write_heads()
+            self._write_sequences()
+        self.written += len(self.done)
+        self.done = []
+        self.audit = []
+
+    def _write_heads(self) -> None:
+        """Move each chain's head to its last entry. On PostgreSQL a trigger lets a head advance
+        by exactly one written entry per update (``audit`` migration 0003), so the heads walk
+        entry by entry — one pipelined ``executemany``; elsewhere one update per chain."""
+        chains = {entry.chain for entry in self.audit}
+        existing = set(AuditChainHead.objects.values_list("chain", flat=True))
+        AuditChainHead.objects.bulk_create(
+            [
+                AuditChainHead(chain=c, seq=0, last_hash=GENESIS_HASH)
+                for c in sorted(chains - existing)
+            ]
+        )
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+            rows = [
+                (e.seq, e.hash, e.chain) for e in sorted(self.audit, key=lambda e: (e.chain, e.seq))
+            ]
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET seq = %s, last_hash = %s WHERE chain = %s",  # noqa: S608
+                    rows,
+                )
+            return
+        for chain in chains:
+            seq, digest = self.heads[chain]
+            AuditChainHead.objects.filter(chain=chain).update(seq=seq, last_hash=digest)
+
+    def _write_sequences(self) -> None:
+        rows = [
+            DailySequence(agency_id=agency_id, day=day, last_value=value)
+            for (agency_id, day), value in self.sequences.items()
+        ]
+        DailySequence.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["agency", "day"],
+            update_fields=["last_value"],
+        )
+
+    def finish(self) -> None:
+        self.flush()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    "(SELECT COALESCE(MAX(id), 1) FROM dossiers_dossier))",
+                    [Dossier._meta.db_table],
+                )
+
+
+# --- what each service's prepare / after callback sets (services.py) -------------------------
+
+Callback = Callable[[BulkBackend, "sv._Change", Step, Arrival], None]
+
+
+def _accept(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    row = b.ref.limit(arrival.info.version, arrival.channel)
+    if row is not None:
+        limit = clock.Limit(row.value, row.unit, row.cutoff)
+        c.limit_for_start = limit
+        c.set("limit_value", limit.value)
+        c.set("limit_unit", limit.unit)
+        c.set("limit_cutoff", limit.cutoff)
+    else:
+        due = manual_due(b.ref, arrival, step.at)
+        if due <= c.at:
+            raise DossierInvalid("Ngày hẹn trả kết quả phải sau thời điểm tiếp nhận.")
+        c.manual_due = due
+
+
+def _request_supplement(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("supplements_at_reception", c.dossier.supplements_at_reception + 1)
+    c.set("supplement_requested_at", c.at)
+
+
+def _clear_supplement(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("supplement_requested_at", None)
+
+
+def _forward(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    target = arrival.competent  # no inter-agency dossiers in the simulation: no lead agency
+    c.set("current_agency", target)
+    c.to_agency = target
+
+
+def _assign(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    assignee = step.kwargs["assignee"]
+    c.set("assigned_to", assignee)
+    c.to_user = assignee
+
+
+def _supplement_after(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("supplements_after_appraisal", c.dossier.supplements_after_appraisal + 1)
+    c.set("supplement_requested_at", c.at)
+
+
+def _supplement_received(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("supplement_requested_at", None)
+    c.event_data = {"documents": 0}
+
+
+def _payment(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("fee_amount", step.kwargs["amount"])
+
+
+def _paid(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("paid_at", c.at)
+
+
+def _decide(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    sv._decide(c)
+
+
+def _extension(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    new_due_at = step.kwargs["new_due_at"]
+    d = c.dossier
+    if d.due_at is not None and new_due_at <= d.due_at:
+        raise DossierInvalid("Ngày hẹn trả mới phải sau ngày hẹn hiện tại.")
+    c.new_due = new_due_at
+    c.set("extension_used", True)
+    c.event_data = {"new_due_at": new_due_at.isoformat()}
+
+
+def _return_result(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("returned_at", c.at)
+    c.set("current_agency", arrival.receiving)
+    c.to_agency = arrival.receiving
+
+
+def _report_error(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("current_agency", arrival.competent)
+    c.to_agency = arrival.competent
+
+
+def _correct(b: BulkBackend, c: sv._Change, step: Step, arrival: Arrival) -> None:
+    c.set("decided_at", c.at)
+    if c.dossier.due_at is not None:
+        c.event_data = {"correction_outcome": clock.classify(c.at, c.dossier.due_at)}
+
+
+#: (prepare, after) per service, as in services.py.
+_CALLBACKS: dict[str, tuple[Callback | None, Callback | None]] = {
+    "accept": (_accept, None),
+    "request_supplement": (_request_supplement, None),
+    "resubmit": (_clear_supplement, None),
+    "forward": (_forward, None),
+    "assign": (_assign, None),
+    "request_supplement_after_appraisal": (_supplement_after, None),
+    "receive_supplement": (None, _supplement_received),
+    "close_unsupplemented": (_clear_supplement, None),
+    "request_payment": (_payment, None),
+    "record_payment": (_paid, None),
+    "sign": (_decide, None),
+    "refuse_after_appraisal": (_decide, None),
+    "request_extension": (_extension, None),
+    "return_result": (_return_result, None),
+    "report_error": (_report_error, None),
+    "correct_result": (_correct, None),
+}
