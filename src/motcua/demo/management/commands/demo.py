@@ -25,6 +25,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--addrport", default="127.0.0.1:8000", help="Địa chỉ và cổng phục vụ.")
         parser.add_argument(
+            "--no-dossiers",
+            action="store_true",
+            help="Không tạo hồ sơ trình diễn (chỉ danh mục, cơ quan và tài khoản).",
+        )
+        parser.add_argument(
+            "--sweep-every",
+            type=float,
+            default=300.0,
+            help="Số giây giữa hai lần quét hồ sơ của tác vụ nền (mặc định 300).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Cho phép chạy khi DEBUG tắt (không dùng trên hệ thống thật).",
@@ -38,7 +49,7 @@ class Command(BaseCommand):
             )
         self.stdout.write("Đang tạo cơ sở dữ liệu…")
         call_command("migrate", interactive=False, verbosity=0)
-        result = demo_prepare(progress=self.stdout.write)
+        result = demo_prepare(progress=self.stdout.write, dossiers=not options["no_dossiers"])
         self.stdout.write(self.style.SUCCESS("Dữ liệu trình diễn đã sẵn sàng."))
         self.stdout.write(result.summary())
         self.stdout.write("")
@@ -51,4 +62,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Mở http://{options['addrport']}/ (quản trị: http://{options['addrport']}/quan-tri/)"
         )
-        call_command("runserver", options["addrport"], use_reloader=False)
+        # Keep the demo alive: background tasks and the dossier sweeps (auto-close, online
+        # clocks) run in this process, as ``motcua worker`` does in production.
+        from motcua.dossiers.management.commands.worker import start_background_worker
+
+        background = start_background_worker(sweep_every=options["sweep_every"])
+        self.stdout.write(f"Tác vụ nền đang chạy (quét hồ sơ mỗi {options['sweep_every']:g} giây).")
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            background.stop()
