@@ -64,7 +64,7 @@ def test_demo_officers_hold_their_roles_and_can_sign_in() -> None:
 def test_demo_command_prints_the_log_ins() -> None:
     out = StringIO()
     with override_settings(DEBUG=True):
-        call_command("demo", "--no-serve", stdout=out)
+        call_command("demo", "--no-serve", "--no-dossiers", stdout=out)
     text = out.getvalue()
     assert "Tài khoản trình diễn" in text
     assert "tiepnhan" in text
