@@ -17,7 +17,7 @@ from motcua.audit.selectors import (
     audit_entries_for,
     audit_reads_of_subject,
 )
-from motcua.audit.services import audit_log, audit_read
+from motcua.audit.services import AuditRecord, audit_append_many, audit_log, audit_read
 from motcua.audit.verify import audit_verify
 
 from .conftest import ids_in_chain
@@ -235,3 +235,65 @@ def test_selectors(officer: User, django_user_model: type[User]) -> None:
     assert not later.exists()
     assert [e.action for e in audit_entries_for("dossier", "HS-20")] == ["dossier.update", "read"]
     assert audit_entries_by_actor(other.pk).count() == 3
+
+
+def test_append_many_writes_what_audit_log_would(officer: User) -> None:
+    at = datetime.now(UTC)
+    records = [
+        AuditRecord(
+            actor=officer if n % 2 else None,
+            action="dossier.update",
+            object_type="dossier",
+            object_id=f"HS-M{n % 5}",
+            agency_id=n,
+            data={"n": n},
+            at=at,
+        )
+        for n in range(12)
+    ]
+    with transaction.atomic():
+        audit_append_many(records)
+        many = list(AuditEntry.objects.order_by("chain", "seq").values())
+        heads = sorted(AuditChainHead.objects.values_list("chain", "seq", "last_hash"))
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        for r in records:
+            audit_log(
+                actor=r.actor,
+                action=r.action,
+                object_type=r.object_type,
+                object_id=r.object_id,
+                agency_id=r.agency_id,
+                data=r.data,
+                at=r.at,
+            )
+        one_by_one = list(AuditEntry.objects.order_by("chain", "seq").values())
+        assert heads == sorted(AuditChainHead.objects.values_list("chain", "seq", "last_hash"))
+        transaction.set_rollback(True)
+    skip = {"id"}
+    assert [{k: v for k, v in e.items() if k not in skip} for e in many] == [
+        {k: v for k, v in e.items() if k not in skip} for e in one_by_one
+    ]
+    assert len(many) == 12
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only"
+)
+def test_postgres_head_moves_only_over_a_linked_run(officer: User) -> None:
+    from django.db import IntegrityError
+
+    entry = log(officer, "HS-12")
+    for seq, last_hash in [(entry.seq + 2, entry.hash), (entry.seq + 1, entry.hash)]:
+        # Past the last written entry, or onto no entry at all: refused.
+        with (
+            pytest.raises(IntegrityError, match="chỉ được tiến"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(
+                "UPDATE audit_chain_head SET seq = %s, last_hash = %s WHERE chain = %s",
+                [seq, last_hash, entry.chain],
+            )
+    assert audit_verify().ok

@@ -18,14 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 
 from motcua.accounts.models import User
 from motcua.accounts.roles import Role
-from motcua.audit.chain import GENESIS_HASH, chain_for, entry_hash, normalise_data
-from motcua.audit.models import AuditChainHead, AuditEntry
-from motcua.audit.services import _describe_actor, audit_chain_count
+from motcua.audit.services import AuditRecord, audit_append_many
 from motcua.catalogue.models import Channel, ProcessStep
+from motcua.common.copy import insert_rows
 from motcua.common.text import nfc
 from motcua.dossiers import clock
 from motcua.dossiers import services as sv
@@ -108,16 +107,12 @@ class BulkBackend:
         self.sequence_loaded: set[tuple[int, dt.date]] = set()
         self.event_seq: dict[int, int] = {}
         self.clock_seq: dict[int, int] = {}
-        self.chains = audit_chain_count()
-        self.heads: dict[int, tuple[int, str]] = {
-            h.chain: (h.seq, h.last_hash) for h in AuditChainHead.objects.all()
-        }
         self.next_id = (Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.documents: dict[int, list[DossierDocument]] = {}
         self.events: dict[int, list[DossierEvent]] = {}
         self.clock_events: dict[int, list[ClockEvent]] = {}
         self.done: list[Dossier] = []
-        self.audit: list[AuditEntry] = []
+        self.audit: list[AuditRecord] = []
         self.written = 0
 
     # -- helpers --------------------------------------------------------------------------------
@@ -132,41 +127,17 @@ class BulkBackend:
         data: dict[str, Any],
         at: dt.datetime,
     ) -> None:
-        """``audit.services.audit_log`` without the lock: the same chain, sequence and hash."""
-        actor_id, actor_repr = _describe_actor(actor)
-        actor_repr = actor_repr[:300]
-        payload = normalise_data(dict(data))
-        chain = chain_for(sv.OBJECT_TYPE, object_id, self.chains)
-        seq, prev = self.heads.get(chain, (0, GENESIS_HASH))
-        seq += 1
-        digest = entry_hash(
-            chain=chain,
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_repr=actor_repr,
-            action=action,
-            object_type=sv.OBJECT_TYPE,
-            object_id=object_id,
-            agency_id=agency_id,
-            data=payload,
-            prev_hash=prev,
-        )
-        self.heads[chain] = (seq, digest)
+        """What ``audit.services.audit_log`` gets; written at the flush by
+        ``audit_append_many`` (the same chains, sequences and hashes, in the same order)."""
         self.audit.append(
-            AuditEntry(
-                chain=chain,
-                seq=seq,
-                at=at,
-                actor_id=actor_id,
-                actor_repr=actor_repr,
+            AuditRecord(
+                actor=actor,
                 action=action,
                 object_type=sv.OBJECT_TYPE,
                 object_id=object_id,
                 agency_id=agency_id,
-                data=payload,
-                prev_hash=prev,
-                hash=digest,
+                data=data,
+                at=at,
             )
         )
 
@@ -385,57 +356,20 @@ class BulkBackend:
             return
         with transaction.atomic():
             ids = [d.pk for d in self.done]
-            Dossier.objects.bulk_create(self.done, batch_size=2000)
-            DossierDocument.objects.bulk_create(
-                [row for pk in ids for row in self.documents.pop(pk)], batch_size=2000
-            )
-            DossierEvent.objects.bulk_create(
-                [row for pk in ids for row in self.events.pop(pk)], batch_size=2000
-            )
-            ClockEvent.objects.bulk_create(
-                [row for pk in ids for row in self.clock_events.pop(pk)], batch_size=2000
-            )
+            insert_rows(Dossier, self.done)
+            insert_rows(DossierDocument, [row for pk in ids for row in self.documents.pop(pk)])
+            insert_rows(DossierEvent, [row for pk in ids for row in self.events.pop(pk)])
+            insert_rows(ClockEvent, [row for pk in ids for row in self.clock_events.pop(pk)])
             for pk in ids:
                 self.event_seq.pop(pk, None)
                 self.clock_seq.pop(pk, None)
-            # Audit entries of dossiers still open wait: they name objects not written yet, but
-            # nothing references them, so they can go now (the chain order is kept).
-            # ``AuditEntry.objects`` refuses bulk inserts so that no caller places entries in a
-            # chain by hand; this is the one exception, computing the very seq, prev_hash and
-            # hash ``audit_log`` would (same heads, same ``entry_hash``), checked by the test.
-            QuerySet(AuditEntry).bulk_create(self.audit, batch_size=2000)  # type: ignore[arg-type]
-            self._write_heads()
+            # Audit entries of dossiers still open go now too: they name objects not written
+            # yet, but nothing references them, and the chain order is kept.
+            audit_append_many(self.audit)
             self._write_sequences()
         self.written += len(self.done)
         self.done = []
         self.audit = []
-
-    def _write_heads(self) -> None:
-        """Move each chain's head to its last entry. On PostgreSQL a trigger lets a head advance
-        by exactly one written entry per update (``audit`` migration 0003), so the heads walk
-        entry by entry — one pipelined ``executemany``; elsewhere one update per chain."""
-        chains = {entry.chain for entry in self.audit}
-        existing = set(AuditChainHead.objects.values_list("chain", flat=True))
-        AuditChainHead.objects.bulk_create(
-            [
-                AuditChainHead(chain=c, seq=0, last_hash=GENESIS_HASH)
-                for c in sorted(chains - existing)
-            ]
-        )
-        if connection.vendor == "postgresql":
-            table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-            rows = [
-                (e.seq, e.hash, e.chain) for e in sorted(self.audit, key=lambda e: (e.chain, e.seq))
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET seq = %s, last_hash = %s WHERE chain = %s",  # noqa: S608
-                    rows,
-                )
-            return
-        for chain in chains:
-            seq, digest = self.heads[chain]
-            AuditChainHead.objects.filter(chain=chain).update(seq=seq, last_hash=digest)
 
     def _write_sequences(self) -> None:
         rows = [

@@ -1,0 +1,97 @@
+"""Fast inserts of many model instances: PostgreSQL ``COPY`` (psycopg 3), ``bulk_create``
+elsewhere. For bulk generators (the simulator, the audit log's batch append) only: no signals,
+no ``save()``, and — like ``bulk_create`` — instances without a primary key do not get one back.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import QuerySet
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+Converter = Callable[[Any], Any]
+
+
+def _plain(value: Any) -> Any:
+    # psycopg dumps an Enum member by its name; the ORM stores a choices member's value.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else Jsonb(value)
+
+
+#: Fields whose Python value psycopg writes as the ORM would store it (Enum members aside).
+_PLAIN = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DateTimeField,
+    models.DecimalField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.TextField,
+    models.TimeField,
+    models.UUIDField,
+)
+
+
+def insert_rows(
+    model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 2000
+) -> None:
+    """Insert ``objs`` (all new). On PostgreSQL with ``COPY``: the values go as the ORM would
+    store them (``auto_now``/``auto_now_add`` fields take the current moment, other fields than
+    the plain ones go through the field's ``pre_save``/``get_db_prep_save``; primary keys are
+    written only when every instance has one)."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        QuerySet(model).bulk_create(objs, batch_size=batch_size)  # type: ignore[arg-type]
+        return
+    pk = model._meta.pk
+    with_pk = pk is not None and all(getattr(o, pk.attname) is not None for o in objs)
+    now = timezone.now()
+    names: list[str] = []
+    plain: list[tuple[int, str, Converter]] = []
+    other: list[tuple[int, Any]] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and not with_pk:
+            continue
+        i = len(names)
+        names.append(connection.ops.quote_name(f.column))
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            plain.append((i, "", lambda _v: now))
+        elif isinstance(f, models.JSONField):
+            plain.append((i, f.attname, _json))
+        elif type(f) in _PLAIN or (isinstance(f, _PLAIN) and not isinstance(f, models.FileField)):
+            plain.append((i, f.attname, _plain))
+        else:
+            other.append((i, f))
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+    width = len(names)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for obj in objs:
+            d = obj.__dict__
+            row: list[Any] = [None] * width
+            for i, attname, conv in plain:
+                row[i] = conv(d.get(attname))
+            for i, f in other:
+                row[i] = f.get_db_prep_save(f.pre_save(obj, True), connection)
+            copy.write_row(row)
+
+
+def copy_tuples(table: str, columns: Iterable[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``COPY table (columns) FROM STDIN`` of ready-made rows (PostgreSQL only)."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
