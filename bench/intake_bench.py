@@ -2,9 +2,10 @@
 
 For ``--seconds`` each (default 30), on PostgreSQL:
 
-a. 1 process receiving dossiers at the counter through ``dossier_receive`` + ``dossier_accept``
-   (new applicant, two components, code issued, clock started, events and audit entries), one
-   dossier per transaction;
+a. 1 process receiving dossiers at the counter through ``dossier_receive(..., accept=True)``
+   (reception with acceptance in one act: new applicant, two components, code issued, clock
+   started, the receive and accept events and audit entries), one dossier per transaction;
+   ``--separate`` calls ``dossier_receive`` then ``dossier_accept`` instead;
 b. ``--processes`` processes (default 4) doing the same;
 c. the baseline: the same number of processes inserting rows into the same dossier table with
    ``Dossier.objects.create`` and precomputed values, one row per transaction.
@@ -13,7 +14,7 @@ Prints dossiers per second for each and the ratio of (b) to (c). The database
 (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/motcua_bench``) is created and
 migrated if needed and gets the demo's reference data (agencies, 30 procedures, officers).
 
-    bench/intake [--seconds 30] [--processes 4]
+    bench/intake [--seconds 30] [--processes 4] [--separate]
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _worker(mode: str, seconds: float, number: int, ctx: dict[str, Any], out: An
     done = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if mode == "services":
+        if mode in ("services", "separate"):
             with transaction.atomic():
                 d = sv.dossier_receive(
                     actor=officer,
@@ -118,8 +119,10 @@ def _worker(mode: str, seconds: float, number: int, ctx: dict[str, Any], out: An
                         phone="0905123456",
                     ),
                     documents=documents,
+                    accept=mode == "services",
                 )
-                sv.dossier_accept(actor=officer, dossier=d.pk)
+                if mode == "separate":
+                    sv.dossier_accept(actor=officer, dossier=d.pk)
         else:
             Dossier.objects.create(
                 code=f"BENCH-{os.getpid()}-{done}",
@@ -166,6 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="dossier_receive then dossier_accept (two calls) instead of receive with accept",
+    )
     args = parser.parse_args()
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -187,9 +195,11 @@ def main() -> None:
         f"{os.cpu_count()} CPU, Python {platform.python_version()}, PostgreSQL {server}, "
         f"{args.seconds:g} s per run"
     )
-    one = _run("services", 1, args.seconds, ctx)
+    mode = "separate" if args.separate else "services"
+    print("dossier_receive + dossier_accept" if args.separate else "dossier_receive(accept=True)")
+    one = _run(mode, 1, args.seconds, ctx)
     print(f"services, 1 process:           {one:8.1f} dossiers/s")
-    many = _run("services", args.processes, args.seconds, ctx)
+    many = _run(mode, args.processes, args.seconds, ctx)
     print(f"services, {args.processes} processes:         {many:8.1f} dossiers/s")
     plain = _run("plain", args.processes, args.seconds, ctx)
     print(f"plain inserts, {args.processes} processes:    {plain:8.1f} rows/s")

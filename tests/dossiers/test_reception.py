@@ -14,9 +14,9 @@ from motcua.audit.models import AuditEntry
 from motcua.common.errors import ValidationFailed
 from motcua.dossiers.codes import CodeLayout, agency_part, format_code
 from motcua.dossiers.errors import DossierInvalid
-from motcua.dossiers.models import Applicant, DailySequence, DossierEvent
+from motcua.dossiers.models import Applicant, ClockEvent, DailySequence, Dossier, DossierEvent
 from motcua.dossiers.national import NationalStatus
-from motcua.dossiers.services import ApplicantInput, DocumentInput
+from motcua.dossiers.services import ApplicantInput, DocumentInput, dossier_accept
 from motcua.dossiers.workflow import DossierStatus
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,50 @@ def test_an_officer_of_another_agency_cannot_receive_for_it(world: World) -> Non
             receiving_agency=world.center,
             applicant=world.applicant(),
         )
+
+
+def _rows(dossier: Dossier) -> dict[str, object]:
+    """What a reception wrote, without what differs between two dossiers by nature."""
+    own = {"id", "uuid", "code", "applicant", "created_at", "updated_at"}
+    values = Dossier.objects.filter(pk=dossier.pk).values().get()
+    audit = AuditEntry.objects.filter(object_type="dossier", object_id=str(dossier.uuid))
+    return {
+        "dossier": {k: v for k, v in values.items() if k.removesuffix("_id") not in own},
+        "events": [
+            {k: v for k, v in row.items() if k not in {"id", "dossier_id"}}
+            for row in DossierEvent.objects.filter(dossier=dossier).order_by("seq").values()
+        ],
+        "clock": [
+            {k: v for k, v in row.items() if k not in {"id", "dossier_id"}}
+            for row in ClockEvent.objects.filter(dossier=dossier).order_by("seq").values()
+        ],
+        "audit": [
+            (e.action, {k: v for k, v in e.data.items() if k not in {"code", "applicant"}})
+            for e in audit.order_by("seq")
+        ],
+        "documents": list(
+            dossier.documents.order_by("pk").values_list("name", "required_document_id")
+        ),
+    }
+
+
+def test_receive_with_acceptance_writes_what_receive_then_accept_writes(world: World) -> None:
+    moment = at(2, 9, 30)
+    two_steps = world.receive(n=1, at=moment)
+    dossier_accept(actor=world.reception, dossier=two_steps.pk, at=moment)
+    one_act = world.receive(n=2, at=moment, accept=True)
+    assert one_act.status == DossierStatus.RECEIVED
+    assert one_act.version == 2
+    assert _rows(one_act) == _rows(two_steps)
+    assert [e.action for e in DossierEvent.objects.filter(dossier=one_act)] == [
+        "receive_direct",
+        "accept",
+    ]
+
+
+def test_receive_with_acceptance_refused_writes_nothing(world: World) -> None:
+    before = (Dossier.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(DossierInvalid):
+        world.receive(at=at(2, 9), accept=True, due_at=at(2, 8))
+    assert (Dossier.objects.count(), AuditEntry.objects.count()) == before
+    assert world.receive(at=at(2, 10)).code.endswith("-0001")

@@ -347,7 +347,10 @@ class Dossier(TimeStampedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a stored code never changes (NĐ 118/2025 Điều 28)."""
-        if self.pk is not None and not self._state.adding:
+        update_fields = kwargs.get("update_fields")
+        # An update that does not write ``code`` cannot change it: no need to re-read it.
+        checks_code = update_fields is None or "code" in update_fields
+        if self.pk is not None and not self._state.adding and checks_code:
             stored = Dossier.objects.filter(pk=self.pk).values_list("code", flat=True).first()
             if stored is not None and stored != self.code:
                 raise AppendOnly("Mã hồ sơ đã cấp không được thay đổi.")

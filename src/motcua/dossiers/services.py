@@ -30,26 +30,29 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from motcua.accounts.access import roles_of, valid_on
+from motcua.accounts.access import SYSTEM_WIDE_ROLES, valid_on
 from motcua.accounts.models import AgencyMembership, User, UserKind
 from motcua.accounts.roles import Role
 from motcua.agencies.models import AdministrativeUnit, Agency
 from motcua.audit.services import audit_log
 from motcua.catalogue.models import (
+    LOCKED_STATUSES,
     Channel,
     ChannelOption,
     Procedure,
     ProcedureVersion,
     ProcessStep,
     RequiredDocument,
+    TimeLimit,
 )
-from motcua.catalogue.selectors import procedure_version_for, time_limit_for
+from motcua.catalogue.selectors import procedure_version_for
 from motcua.common.errors import ValidationFailed
 from motcua.common.text import fold, nfc
 from motcua.dossiers import clock
-from motcua.dossiers.access import access_dossier_for_officer, dossier_for_system
+from motcua.dossiers.access import dossier_for_system, in_officer_scope, lock_dossier_for_officer
 from motcua.dossiers.codes import issue_code
 from motcua.dossiers.errors import DossierConflict, DossierInvalid, DossierNotFound
 from motcua.dossiers.models import (
@@ -207,15 +210,49 @@ def applicant_upsert(data: ApplicantInput) -> Applicant:
     return applicant
 
 
-def _membership_roles(user: User, agency_ids: Iterable[int]) -> set[Role]:
-    """The user's roles today in any of ``agency_ids`` (one query)."""
-    rows = AgencyMembership.objects.filter(
-        valid_on(timezone.localdate()), user=user, agency_id__in=list(set(agency_ids))
+#: The user's memberships valid today, as ``(agency id, role)`` (:func:`_memberships`).
+Memberships = list[tuple[int, Role]]
+
+
+def _memberships(user: User) -> Memberships:
+    """Every membership of ``user`` valid today (one query): the scope check, the role on the
+    dossier and the roles at the receiving agency all come from these rows."""
+    rows = AgencyMembership.objects.filter(valid_on(timezone.localdate()), user=user)
+    return [(agency_id, Role(role)) for agency_id, role in rows.values_list("agency_id", "role")]
+
+
+def _officer_agency_ids(rows: Memberships) -> set[int]:
+    """``access.officer_agency_ids`` from the rows (system-wide roles are not a scope)."""
+    return {agency_id for agency_id, role in rows if role not in SYSTEM_WIDE_ROLES}
+
+
+def _roles_at(user: User, rows: Memberships, agency_id: int) -> set[Role]:
+    """``accounts.access.roles_of(user, agency)`` from the rows."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    roles = {role for _, role in rows if role in SYSTEM_WIDE_ROLES}
+    roles |= {role for held_at, role in rows if held_at == agency_id}
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return roles
+
+
+def _membership_roles(
+    user: User, agency_ids: Iterable[int], rows: Memberships | None = None
+) -> set[Role]:
+    """The user's roles today in any of ``agency_ids`` (one query unless ``rows`` are given)."""
+    ids = set(agency_ids)
+    if rows is not None:
+        return {role for agency_id, role in rows if agency_id in ids}
+    found = AgencyMembership.objects.filter(
+        valid_on(timezone.localdate()), user=user, agency_id__in=list(ids)
     ).values_list("role", flat=True)
-    return {Role(r) for r in rows}
+    return {Role(r) for r in found}
 
 
-def _actor_for(user: User | None, dossier: Dossier, transition: Transition) -> Actor:
+def _actor_for(
+    user: User | None, dossier: Dossier, transition: Transition, rows: Memberships | None = None
+) -> Actor:
     """The role ``user`` acts in on this dossier: the first role the transition allows that the
     user holds in one of the dossier's agencies; else a role they hold (so the rules give the
     clear "not for your role" refusal); the system for ``None``."""
@@ -229,7 +266,7 @@ def _actor_for(user: User | None, dossier: Dossier, transition: Transition) -> A
         dossier.competent_agency_id,
         *([dossier.lead_agency_id] if dossier.lead_agency_id else []),
     ]
-    held = _membership_roles(user, ids)
+    held = _membership_roles(user, ids, rows)
     for role in Role:
         if role in transition.roles and role in held:
             return role
@@ -238,19 +275,22 @@ def _actor_for(user: User | None, dossier: Dossier, transition: Transition) -> A
     return Role.AUDITOR if dossier.assigned_to_id != user.pk else Role.SPECIALIST
 
 
-def _load(user: User | None, ref: Any, *, lock: bool) -> Dossier:
+def _load(user: User | None, ref: Any) -> tuple[Dossier, Memberships | None]:
+    """The dossier, locked, if ``user`` may see it; with an officer's memberships of today
+    (fetched once for the scope and the role, :func:`_actor_for`)."""
     if isinstance(ref, Dossier):
         ref = ref.pk
     if user is None:
-        return dossier_for_system(ref, lock=lock)
+        return dossier_for_system(ref, lock=True), None
     if user.kind in (UserKind.CITIZEN, UserKind.ORGANISATION):
         qs = Dossier.objects.filter(applicant__user=user)
         qs = qs.filter(pk=ref) if isinstance(ref, int) else qs.filter(code=str(ref))
         found = qs.values_list("pk", flat=True).first()
         if found is None:
             raise DossierNotFound()
-        return Dossier.objects.select_for_update().get(pk=found)
-    return access_dossier_for_officer(user, ref, lock=lock)
+        return Dossier.objects.select_for_update().get(pk=found), None
+    rows = _memberships(user) if user.is_authenticated and user.is_active else []
+    return lock_dossier_for_officer(user, ref, _officer_agency_ids(rows)), rows
 
 
 def _calendar(dossier: Dossier) -> WorkingCalendar:
@@ -324,11 +364,66 @@ _PHASE: dict[DossierStatus, int] = {
 _LAST_PHASE = 5
 
 
+@dataclass(frozen=True)
+class _VersionRules:
+    """What the engine reads of a procedure version: its channels, time limits (in the
+    ``TimeLimit`` order) and process steps (by ``order``)."""
+
+    channels: frozenset[str]
+    limits: tuple[TimeLimit, ...]
+    steps: tuple[ProcessStep, ...]
+
+
+#: Per-process cache of :class:`_VersionRules` of published and retired versions, which are
+#: immutable (``catalogue.models``): keyed by version id. Drafts are read every time. Emptied
+#: whenever a version or one of these rows is saved or deleted in this process (a test database
+#: reusing an id creates the new version through ``save``).
+_rules_cache: dict[int, _VersionRules] = {}
+
+
+def _forget_version_rules(**_: object) -> None:
+    _rules_cache.clear()
+
+
+for _sender in (ProcedureVersion, ChannelOption, TimeLimit, ProcessStep):
+    post_save.connect(_forget_version_rules, sender=_sender, weak=False)
+    post_delete.connect(_forget_version_rules, sender=_sender, weak=False)
+
+
+def _version_rules(version_id: int) -> _VersionRules:
+    cached = _rules_cache.get(version_id)
+    if cached is not None:
+        return cached
+    steps = sorted(ProcessStep.objects.filter(version_id=version_id), key=lambda s: s.order)
+    rules = _VersionRules(
+        channels=frozenset(
+            ChannelOption.objects.filter(version_id=version_id).values_list("channel", flat=True)
+        ),
+        limits=tuple(
+            TimeLimit.objects.filter(version_id=version_id).order_by("channel", "order", "pk")
+        ),
+        steps=tuple(steps),
+    )
+    status = ProcedureVersion.objects.filter(pk=version_id).values_list("status", flat=True)
+    if status.first() in LOCKED_STATUSES:
+        _rules_cache[version_id] = rules
+    return rules
+
+
+def _time_limit(version_id: int, channel: str, condition: str | None) -> TimeLimit | None:
+    """``catalogue.selectors.time_limit_for`` through the version cache."""
+    for row in _version_rules(version_id).limits:
+        if row.channel != channel:
+            continue
+        if row.is_default if condition is None else row.condition == condition:
+            return row if row.is_computable else None
+    return None
+
+
 def _steps(dossier: Dossier) -> list[ProcessStep]:
     cached = getattr(dossier, "_steps_cache", None)
     if cached is None:
-        cached = list(ProcessStep.objects.filter(version_id=dossier.procedure_version_id))
-        cached.sort(key=lambda s: s.order)
+        cached = list(_version_rules(dossier.procedure_version_id).steps)
         dossier._steps_cache = cached  # type: ignore[attr-defined]
     return cached
 
@@ -546,87 +641,115 @@ def _apply(
     docstring for the order of the steps; everything happens in one transaction."""
     moment = _now(at)
     with transaction.atomic():
-        dossier = _load(actor, ref, lock=True)
+        dossier, rows = _load(actor, ref)
         if expected_version is not None and expected_version != dossier.version:
             raise DossierConflict(expected=expected_version, actual=dossier.version)
-        source = DossierStatus(dossier.status)
-        cal = _calendar(dossier)
-        role = _actor_for(actor, dossier, TRANSITIONS[action])
-        facts = _facts(dossier, cal, moment, action)
-        transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
-        target = transition.target_from(source)
-        change = _Change(
+        _act(
             dossier=dossier,
-            at=moment,
-            calendar=cal,
-            transition=transition,
-            source=source,
-            target=target,
-            reason=reason.strip(),
-        )
-        from_agency_id = dossier.current_agency_id
-        if source is S.SUBMITTED and action in (A.ACCEPT, A.REQUEST_SUPPLEMENT, A.REFUSE):
-            _record_decision_breach(change)
-        if prepare is not None:
-            prepare(change)  # validates its inputs; may raise before anything is written
-        _apply_clock(change)
-        closed, closed_due, step_outcome = _move_step(change)
-        change.set("status", target.value)
-        code = national_status(target)
-        change.set("national_status", int(code) if code is not None else None)
-        if (
-            ends_processing_for_766(target)
-            and dossier.ended_at is None
-            and not ends_processing_for_766(source)
-        ):
-            change.set("ended_at", moment)
-            if dossier.due_at is not None and not dossier.outcome:
-                change.set("outcome", clock.classify(moment, dossier.due_at))
-        if after is not None:
-            after(change)
-        dossier.version += 1
-        change.fields |= {"version", "updated_at"}
-        dossier.save(update_fields=sorted(change.fields))
-        event = DossierEvent(
-            dossier=dossier,
-            seq=_next_seq(DossierEvent, dossier),
-            action=action.value,
-            from_status=source.value,
-            to_status=target.value,
-            at=moment,
             actor=actor,
-            actor_label=_label(actor, role),
-            from_agency_id=from_agency_id,
-            to_agency=change.to_agency or dossier.current_agency,
-            to_user=change.to_user,
-            step=closed,
-            step_due_at=closed_due,
-            outcome=step_outcome,
-            note=change.reason,
-            data=change.event_data,
-        )
-        event.save(force_insert=True)
-        if change.clock_events:
-            seq = _next_seq(ClockEvent, dossier)
-            for offset, row in enumerate(change.clock_events):
-                row.seq = seq + offset
-            ClockEvent.objects.bulk_create(change.clock_events)
-        audit_log(
-            actor=actor,
-            action=f"dossier.{action.value}",
-            object_type=OBJECT_TYPE,
-            object_id=str(dossier.uuid),
-            agency_id=dossier.current_agency_id,
-            data={
-                "code": dossier.code,
-                "from": source.value,
-                "to": target.value,
-                "at": moment.isoformat(),
-                "version": dossier.version,
-                "fields": sorted(change.fields - {"updated_at", "version"}),
-            },
+            rows=rows,
+            action=action,
+            moment=moment,
+            reason=reason,
+            prepare=prepare,
+            after=after,
         )
     return dossier
+
+
+def _act(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    rows: Memberships | None,
+    action: Action,
+    moment: dt.datetime,
+    reason: str = "",
+    prepare: Prepare | None = None,
+    after: Callable[[_Change], None] | None = None,
+    event_seq: int | None = None,
+    clock_seq: int | None = None,
+) -> None:
+    """The body of :func:`_apply` on a dossier already loaded and locked in the current
+    transaction. ``event_seq``/``clock_seq``: the next sequence numbers when the caller knows
+    them (a dossier created in this transaction), else they are read."""
+    source = DossierStatus(dossier.status)
+    cal = _calendar(dossier)
+    role = _actor_for(actor, dossier, TRANSITIONS[action], rows)
+    facts = _facts(dossier, cal, moment, action)
+    transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
+    target = transition.target_from(source)
+    change = _Change(
+        dossier=dossier,
+        at=moment,
+        calendar=cal,
+        transition=transition,
+        source=source,
+        target=target,
+        reason=reason.strip(),
+    )
+    from_agency_id = dossier.current_agency_id
+    if source is S.SUBMITTED and action in (A.ACCEPT, A.REQUEST_SUPPLEMENT, A.REFUSE):
+        _record_decision_breach(change)
+    if prepare is not None:
+        prepare(change)  # validates its inputs; may raise before anything is written
+    _apply_clock(change)
+    closed, closed_due, step_outcome = _move_step(change)
+    change.set("status", target.value)
+    code = national_status(target)
+    change.set("national_status", int(code) if code is not None else None)
+    if (
+        ends_processing_for_766(target)
+        and dossier.ended_at is None
+        and not ends_processing_for_766(source)
+    ):
+        change.set("ended_at", moment)
+        if dossier.due_at is not None and not dossier.outcome:
+            change.set("outcome", clock.classify(moment, dossier.due_at))
+    if after is not None:
+        after(change)
+    dossier.version += 1
+    change.fields |= {"version", "updated_at"}
+    dossier.save(update_fields=sorted(change.fields))
+    event = DossierEvent(
+        dossier=dossier,
+        seq=event_seq if event_seq is not None else _next_seq(DossierEvent, dossier),
+        action=action.value,
+        from_status=source.value,
+        to_status=target.value,
+        at=moment,
+        actor=actor,
+        actor_label=_label(actor, role),
+        from_agency_id=from_agency_id,
+        to_agency_id=change.to_agency.pk if change.to_agency else dossier.current_agency_id,
+        to_user=change.to_user,
+        step=closed,
+        step_due_at=closed_due,
+        outcome=step_outcome,
+        note=change.reason,
+        data=change.event_data,
+    )
+    event.save(force_insert=True)
+    if change.clock_events:
+        seq = clock_seq if clock_seq is not None else _next_seq(ClockEvent, dossier)
+        for offset, row in enumerate(change.clock_events):
+            row.seq = seq + offset
+        ClockEvent.objects.bulk_create(change.clock_events)
+    audit_log(
+        actor=actor,
+        action=f"dossier.{action.value}",
+        object_type=OBJECT_TYPE,
+        object_id=str(dossier.uuid),
+        agency_id=dossier.current_agency_id,
+        data={
+            "code": dossier.code,
+            "from": source.value,
+            "to": target.value,
+            "at": moment.isoformat(),
+            "version": dossier.version,
+            "fields": sorted(change.fields - {"updated_at", "version"}),
+        },
+    )
 
 
 def _label(actor: User | None, role: Actor) -> str:
@@ -685,10 +808,13 @@ def _create(
     inter_agency_mode: str,
     fee_amount: int | None,
     at: dt.datetime,
+    accept: Prepare | None = None,
 ) -> Dossier:
-    """Create and register a dossier (DRAFT → SUBMITTED) with its code and components."""
+    """Create and register a dossier (DRAFT → SUBMITTED) with its code and components; with
+    ``accept`` (the prepare callback of :func:`dossier_accept`), accept it in the same
+    transaction, exactly as :func:`dossier_accept` would right after."""
     version = _version_for(procedure, at)
-    if not ChannelOption.objects.filter(version=version, channel=channel).exists():
+    if channel not in _version_rules(version.pk).channels:
         raise DossierInvalid(
             f"Thủ tục {version.procedure.code} không nhận hồ sơ theo hình thức "
             f"“{Channel(channel).label}”."
@@ -710,12 +836,14 @@ def _create(
             fee_amount=fee_amount,
         )
         transition = TRANSITIONS[action]
+        rows: Memberships | None = None
         if actor is None:
             role: Actor = SystemActor.SYSTEM
         elif actor.kind in (UserKind.CITIZEN, UserKind.ORGANISATION):
             role = Role.CITIZEN
         else:
-            held = roles_of(actor, receiving_agency)
+            rows = _memberships(actor) if actor.is_authenticated and actor.is_active else []
+            held = _roles_at(actor, rows, receiving_agency.pk)
             role = next((r for r in Role if r in transition.roles and r in held), None) or (
                 sorted(held, key=list(Role).index)[0] if held else Role.AUDITOR
             )
@@ -737,6 +865,8 @@ def _create(
             )
         dossier.save(force_insert=True)
         _add_documents(dossier, documents, actor, at)
+        if accept is not None:
+            _check_visible(actor, rows, dossier)
         DossierEvent(
             dossier=dossier,
             seq=1,
@@ -763,12 +893,34 @@ def _create(
                 "at": at.isoformat(),
             },
         )
+        if accept is not None:
+            _act(
+                dossier=dossier,
+                actor=actor,
+                rows=rows,
+                action=A.ACCEPT,
+                moment=at,
+                prepare=accept,
+                event_seq=2,
+                clock_seq=1,
+            )
     return dossier
+
+
+def _check_visible(actor: User | None, rows: Memberships | None, dossier: Dossier) -> None:
+    """What :func:`_load` checks before a later action on the dossier just created: an officer
+    outside its scope gets :class:`DossierNotFound` (the reception is rolled back)."""
+    if actor is None or rows is None:
+        return
+    live = actor.is_authenticated and actor.is_active
+    if not live or not in_officer_scope(actor, _officer_agency_ids(rows), dossier):
+        raise DossierNotFound()
 
 
 def _add_documents(
     dossier: Dossier, documents: Sequence[DocumentInput], actor: User | None, at: dt.datetime
 ) -> None:
+    rows: list[DossierDocument] = []
     for item in documents:
         required = item.required_document
         if required is not None and required.version_id != dossier.procedure_version_id:
@@ -802,7 +954,8 @@ def _add_documents(
             doc.scanned_by = actor
             doc.scanned_at = at
             doc.file.save(item.file.name or "tep", item.file, save=False)
-        doc.save()
+        rows.append(doc)
+    DossierDocument.objects.bulk_create(rows)
 
 
 def dossier_submit_online(
@@ -854,11 +1007,20 @@ def dossier_receive(
     inter_agency_mode: str = "",
     fee_amount: int | None = None,
     at: dt.datetime | None = None,
+    accept: bool = False,
+    due_at: dt.datetime | None = None,
+    condition: str | None = None,
 ) -> Dossier:
     """Register a dossier received at the counter or by post (NĐ 118/2025 Điều 15 khoản 1–2,
     Điều 17 khoản 1; for post, ``at`` is when the handover record is signed, QĐ 45/2016/QĐ-TTg)
     with its components, and issue its code. The completeness check follows
-    (:func:`dossier_accept`, :func:`dossier_request_supplement`, :func:`dossier_refuse`)."""
+    (:func:`dossier_accept`, :func:`dossier_request_supplement`, :func:`dossier_refuse`).
+
+    ``accept=True`` is reception with acceptance in one act (the dossier is complete at the
+    counter): in one transaction it writes exactly what this call followed by
+    :func:`dossier_accept` (with ``due_at``/``condition``, at the same moment) would — the
+    receive and accept control-sheet events, the clock start and both audit entries — or
+    nothing when either refuses."""
     kind = Channel(channel)
     if kind is Channel.ONLINE:
         raise DossierInvalid(
@@ -878,28 +1040,19 @@ def dossier_receive(
         inter_agency_mode=inter_agency_mode,
         fee_amount=fee_amount,
         at=_now(at),
+        accept=_accept_prepare(due_at, condition) if accept else None,
     )
 
 
 # --- reception outcomes (Đ17) ---------------------------------------------------------------
 
 
-def dossier_accept(
-    *,
-    actor: User,
-    dossier: Any,
-    due_at: dt.datetime | None = None,
-    condition: str | None = None,
-    expected_version: int | None = None,
-    at: dt.datetime | None = None,
-) -> Dossier:
-    """Full, valid acceptance: the clock starts now (NĐ 118/2025 Điều 17 khoản 3) and the due
-    moment comes from the version's time limit for the channel, the cut-off hour (Điều 18
-    khoản 2) and the calendar. When the time limit needs review, the officer gives ``due_at``."""
+def _accept_prepare(due_at: dt.datetime | None, condition: str | None) -> Prepare:
+    """The ``prepare`` callback of an acceptance (:func:`dossier_accept`)."""
 
     def prepare(change: _Change) -> None:
         d = change.dossier
-        limit_row = time_limit_for(d.procedure_version, d.channel, condition)
+        limit_row = _time_limit(d.procedure_version_id, d.channel, condition)
         if limit_row is not None and due_at is None:
             limit = clock.Limit(limit_row.value, limit_row.unit, limit_row.cutoff)
             change.limit_for_start = limit
@@ -916,13 +1069,29 @@ def dossier_accept(
                 "bộ tiếp nhận phải nhập ngày hẹn trả kết quả."
             )
 
+    return prepare
+
+
+def dossier_accept(
+    *,
+    actor: User,
+    dossier: Any,
+    due_at: dt.datetime | None = None,
+    condition: str | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Full, valid acceptance: the clock starts now (NĐ 118/2025 Điều 17 khoản 3) and the due
+    moment comes from the version's time limit for the channel, the cut-off hour (Điều 18
+    khoản 2) and the calendar. When the time limit needs review, the officer gives ``due_at``."""
+
     return _apply(
         actor=actor,
         ref=dossier,
         action=A.ACCEPT,
         at=at,
         expected_version=expected_version,
-        prepare=prepare,
+        prepare=_accept_prepare(due_at, condition),
     )
 
 
@@ -1179,7 +1348,7 @@ def partner_task_complete(
     :func:`dossier_partners_completed`)."""
     moment = _now(at)
     with transaction.atomic():
-        _load(actor, task.dossier_id, lock=True)
+        _load(actor, task.dossier_id)
         row = PartnerTask.objects.select_for_update().get(pk=task.pk)
         if row.completed_at is None:
             row.completed_at = moment
