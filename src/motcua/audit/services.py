@@ -178,6 +178,7 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
         return 0
     chains_count = audit_chain_count()
     prepared = []
+    chain_of: dict[tuple[str, str], int] = {}  # one object, many entries: hash its key once
     for r in records:
         object_id = str(r.object_id)
         _check_length("action", r.action, 64)
@@ -188,7 +189,10 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
         actor_id, actor_repr = _describe_actor(r.actor)
         prepared.append(
             (
-                chain_for(r.object_type, object_id, chains_count),
+                chain_of.get((r.object_type, object_id))
+                or chain_of.setdefault(
+                    (r.object_type, object_id), chain_for(r.object_type, object_id, chains_count)
+                ),
                 actor_id,
                 actor_repr[:300],
                 r,
