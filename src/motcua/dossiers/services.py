@@ -37,7 +37,7 @@ from motcua.accounts.access import SYSTEM_WIDE_ROLES, valid_on
 from motcua.accounts.models import AgencyMembership, User, UserKind
 from motcua.accounts.roles import Role
 from motcua.agencies.models import AdministrativeUnit, Agency
-from motcua.audit.services import audit_log
+from motcua.audit.services import AuditRecord, audit_append_many, audit_log
 from motcua.catalogue.models import (
     LOCKED_STATUSES,
     Channel,
@@ -669,10 +669,12 @@ def _act(
     after: Callable[[_Change], None] | None = None,
     event_seq: int | None = None,
     clock_seq: int | None = None,
+    audit: list[AuditRecord] | None = None,
 ) -> None:
     """The body of :func:`_apply` on a dossier already loaded and locked in the current
     transaction. ``event_seq``/``clock_seq``: the next sequence numbers when the caller knows
-    them (a dossier created in this transaction), else they are read."""
+    them (a dossier created in this transaction), else they are read. With ``audit``, the
+    audit entry is appended there for the caller to write (``audit_append_many``)."""
     source = DossierStatus(dossier.status)
     cal = _calendar(dossier)
     role = _actor_for(actor, dossier, TRANSITIONS[action], rows)
@@ -735,7 +737,7 @@ def _act(
         for offset, row in enumerate(change.clock_events):
             row.seq = seq + offset
         ClockEvent.objects.bulk_create(change.clock_events)
-    audit_log(
+    record = AuditRecord(
         actor=actor,
         action=f"dossier.{action.value}",
         object_type=OBJECT_TYPE,
@@ -750,6 +752,17 @@ def _act(
             "fields": sorted(change.fields - {"updated_at", "version"}),
         },
     )
+    if audit is not None:
+        audit.append(record)
+    else:
+        audit_log(
+            actor=record.actor,
+            action=record.action,
+            object_type=record.object_type,
+            object_id=record.object_id,
+            agency_id=record.agency_id,
+            data=record.data,
+        )
 
 
 def _label(actor: User | None, role: Actor) -> str:
@@ -879,7 +892,7 @@ def _create(
             to_agency=receiving_agency,
             data={"channel": channel, "documents": len(documents)},
         ).save(force_insert=True)
-        audit_log(
+        received = AuditRecord(
             actor=actor,
             action=f"dossier.{action.value}",
             object_type=OBJECT_TYPE,
@@ -893,7 +906,18 @@ def _create(
                 "at": at.isoformat(),
             },
         )
-        if accept is not None:
+        if accept is None:
+            audit_log(
+                actor=received.actor,
+                action=received.action,
+                object_type=received.object_type,
+                object_id=received.object_id,
+                agency_id=received.agency_id,
+                data=received.data,
+            )
+        else:
+            # Both entries in one chain move (receive then accept, as two calls would write).
+            records = [received]
             _act(
                 dossier=dossier,
                 actor=actor,
@@ -903,7 +927,9 @@ def _create(
                 prepare=accept,
                 event_seq=2,
                 clock_seq=1,
+                audit=records,
             )
+            audit_append_many(records)
     return dossier
 
 
