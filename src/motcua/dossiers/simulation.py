@@ -14,7 +14,8 @@ Two paths write the same rows:
 * ``path="services"`` calls the public services of :mod:`motcua.dossiers.services` (the one
   write path) for every step;
 * ``path="bulk"`` (:mod:`motcua.dossiers.simulation_bulk`) applies the same steps in memory with
-  the same pure functions and the services' own helpers, then writes with ``bulk_create``.
+  the same pure functions and the services' own helpers, then writes in batches (``COPY`` on
+  PostgreSQL) and appends the audit entries with ``audit_append_many``.
 
 ``tests/dossiers/test_simulation.py`` runs both on a small province and compares the rows
 (dossiers, events, clock events, documents, daily sequences, applicants, audit entries with their

@@ -1,11 +1,12 @@
 """The bulk path of the simulator: the same steps as the services, applied in memory and written
-with ``bulk_create``. Reused, not copied: the pure rules (``workflow.plan_transition``), the clock
-(``services._apply_clock``, ``services._move_step``, ``clock``), the facts
-(``services._facts``), the labels (``services._label``), the code format
-(``codes.format_code``), the national codes and the audit chain's hashing
-(``audit.chain.entry_hash``). What is restated here is the orchestration of ``services._create``
-and ``services._apply`` and the few fields each service's ``prepare`` callback sets — the
-equality test (``tests/dossiers/test_simulation.py``) fails the moment they drift apart.
+in batches (``common.copy.insert_rows``: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere; audit
+entries through ``audit.services.audit_append_many``). Reused, not copied: the pure rules
+(``workflow.plan_transition``), the clock (``services._apply_clock``, ``services._move_step``,
+``clock``), the facts (``services._facts``), the labels (``services._label``), the code format
+(``codes.format_code``), the national codes and the audit chain's hashing. What is restated
+here is the orchestration of ``services._create`` and ``services._apply`` and the few fields
+each service's ``prepare`` callback sets — the equality test
+(``tests/dossiers/test_simulation.py``) fails the moment they drift apart.
 
 Only for the simulator: no locks, no access checks (the driver picks officers who hold the role),
 and the database must not be written by anyone else meanwhile.
