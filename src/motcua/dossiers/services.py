@@ -657,7 +657,65 @@ def _apply(
     return dossier
 
 
-def _act(
+@dataclass
+class _Acted:
+    """An action planned in memory (:func:`_act_plan`): the change and what the control-sheet
+    row and the audit entry record, before anything is written."""
+
+    change: _Change
+    action: Action
+    actor: User | None
+    role: Actor
+    from_agency_id: int | None
+    closed: ProcessStep | None
+    closed_due: dt.datetime | None
+    step_outcome: str
+
+    def event(self, seq: int) -> DossierEvent:
+        change, dossier = self.change, self.change.dossier
+        return DossierEvent(
+            dossier=dossier,
+            seq=seq,
+            action=self.action.value,
+            from_status=change.source.value,
+            to_status=change.target.value,
+            at=change.at,
+            actor=self.actor,
+            actor_label=_label(self.actor, self.role),
+            from_agency_id=self.from_agency_id,
+            to_agency_id=change.to_agency.pk if change.to_agency else dossier.current_agency_id,
+            to_user=change.to_user,
+            step=self.closed,
+            step_due_at=self.closed_due,
+            outcome=self.step_outcome,
+            note=change.reason,
+            data=change.event_data,
+        )
+
+    def number_clock_events(self, seq: int) -> None:
+        for offset, row in enumerate(self.change.clock_events):
+            row.seq = seq + offset
+
+    def record(self) -> AuditRecord:
+        change, dossier = self.change, self.change.dossier
+        return AuditRecord(
+            actor=self.actor,
+            action=f"dossier.{self.action.value}",
+            object_type=OBJECT_TYPE,
+            object_id=str(dossier.uuid),
+            agency_id=dossier.current_agency_id,
+            data={
+                "code": dossier.code,
+                "from": change.source.value,
+                "to": change.target.value,
+                "at": change.at.isoformat(),
+                "version": dossier.version,
+                "fields": sorted(change.fields - {"updated_at", "version"}),
+            },
+        )
+
+
+def _act_plan(
     *,
     dossier: Dossier,
     actor: User | None,
@@ -667,14 +725,9 @@ def _act(
     reason: str = "",
     prepare: Prepare | None = None,
     after: Callable[[_Change], None] | None = None,
-    event_seq: int | None = None,
-    clock_seq: int | None = None,
-    audit: list[AuditRecord] | None = None,
-) -> None:
-    """The body of :func:`_apply` on a dossier already loaded and locked in the current
-    transaction. ``event_seq``/``clock_seq``: the next sequence numbers when the caller knows
-    them (a dossier created in this transaction), else they are read. With ``audit``, the
-    audit entry is appended there for the caller to write (``audit_append_many``)."""
+) -> _Acted:
+    """The in-memory part of :func:`_act`: rules, clock, step and fields applied to ``dossier``
+    (``version`` incremented), nothing written; raises before any write when refused."""
     source = DossierStatus(dossier.status)
     cal = _calendar(dossier)
     role = _actor_for(actor, dossier, TRANSITIONS[action], rows)
@@ -712,57 +765,57 @@ def _act(
         after(change)
     dossier.version += 1
     change.fields |= {"version", "updated_at"}
-    dossier.save(update_fields=sorted(change.fields))
-    event = DossierEvent(
-        dossier=dossier,
-        seq=event_seq if event_seq is not None else _next_seq(DossierEvent, dossier),
-        action=action.value,
-        from_status=source.value,
-        to_status=target.value,
-        at=moment,
+    return _Acted(
+        change=change,
+        action=action,
         actor=actor,
-        actor_label=_label(actor, role),
+        role=role,
         from_agency_id=from_agency_id,
-        to_agency_id=change.to_agency.pk if change.to_agency else dossier.current_agency_id,
-        to_user=change.to_user,
-        step=closed,
-        step_due_at=closed_due,
-        outcome=step_outcome,
-        note=change.reason,
-        data=change.event_data,
+        closed=closed,
+        closed_due=closed_due if closed else None,
+        step_outcome=step_outcome,
     )
-    event.save(force_insert=True)
-    if change.clock_events:
-        seq = clock_seq if clock_seq is not None else _next_seq(ClockEvent, dossier)
-        for offset, row in enumerate(change.clock_events):
-            row.seq = seq + offset
-        ClockEvent.objects.bulk_create(change.clock_events)
-    record = AuditRecord(
+
+
+def _act(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    rows: Memberships | None,
+    action: Action,
+    moment: dt.datetime,
+    reason: str = "",
+    prepare: Prepare | None = None,
+    after: Callable[[_Change], None] | None = None,
+) -> None:
+    """The body of :func:`_apply` on a dossier already loaded and locked in the current
+    transaction: :func:`_act_plan`, then the dossier update, the control-sheet row, the clock
+    events and the audit entry."""
+    acted = _act_plan(
+        dossier=dossier,
         actor=actor,
-        action=f"dossier.{action.value}",
-        object_type=OBJECT_TYPE,
-        object_id=str(dossier.uuid),
-        agency_id=dossier.current_agency_id,
-        data={
-            "code": dossier.code,
-            "from": source.value,
-            "to": target.value,
-            "at": moment.isoformat(),
-            "version": dossier.version,
-            "fields": sorted(change.fields - {"updated_at", "version"}),
-        },
+        rows=rows,
+        action=action,
+        moment=moment,
+        reason=reason,
+        prepare=prepare,
+        after=after,
     )
-    if audit is not None:
-        audit.append(record)
-    else:
-        audit_log(
-            actor=record.actor,
-            action=record.action,
-            object_type=record.object_type,
-            object_id=record.object_id,
-            agency_id=record.agency_id,
-            data=record.data,
-        )
+    change = acted.change
+    dossier.save(update_fields=sorted(change.fields))
+    acted.event(_next_seq(DossierEvent, dossier)).save(force_insert=True)
+    if change.clock_events:
+        acted.number_clock_events(_next_seq(ClockEvent, dossier))
+        ClockEvent.objects.bulk_create(change.clock_events)
+    record = acted.record()
+    audit_log(
+        actor=record.actor,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        agency_id=record.agency_id,
+        data=record.data,
+    )
 
 
 def _label(actor: User | None, role: Actor) -> str:
@@ -866,7 +919,6 @@ def _create(
                     "hồ sơ cho cơ quan này."
                 )
         plan_transition(S.DRAFT, action, actor=role, facts=DossierFacts())
-        dossier.code = issue_code(receiving_agency, clock.local_day(at))
         dossier.status = S.SUBMITTED.value
         dossier.national_status = int(national_status(S.SUBMITTED) or 0)
         dossier.submitted_at = at
@@ -876,11 +928,7 @@ def _create(
             dossier.decision_due_at = cal.add_working_hours(
                 at, ONLINE_DECISION_WITHIN_WORKING_HOURS
             )
-        dossier.save(force_insert=True)
-        _add_documents(dossier, documents, actor, at)
-        if accept is not None:
-            _check_visible(actor, rows, dossier)
-        DossierEvent(
+        received_event = DossierEvent(
             dossier=dossier,
             seq=1,
             action=action.value,
@@ -891,22 +939,13 @@ def _create(
             actor_label=_label(actor, role),
             to_agency=receiving_agency,
             data={"channel": channel, "documents": len(documents)},
-        ).save(force_insert=True)
-        received = AuditRecord(
-            actor=actor,
-            action=f"dossier.{action.value}",
-            object_type=OBJECT_TYPE,
-            object_id=str(dossier.uuid),
-            agency_id=receiving_agency.pk,
-            data={
-                "code": dossier.code,
-                "procedure": version.procedure.code,
-                "channel": channel,
-                "applicant": person.pk,
-                "at": at.isoformat(),
-            },
         )
         if accept is None:
+            dossier.code = issue_code(receiving_agency, clock.local_day(at))
+            dossier.save(force_insert=True)
+            DossierDocument.objects.bulk_create(_document_rows(dossier, documents, actor, at))
+            received_event.save(force_insert=True)
+            received = _received_record(actor, action, dossier, version, channel, person, at)
             audit_log(
                 actor=received.actor,
                 action=received.action,
@@ -915,22 +954,58 @@ def _create(
                 agency_id=received.agency_id,
                 data=received.data,
             )
-        else:
-            # Both entries in one chain move (receive then accept, as two calls would write).
-            records = [received]
-            _act(
-                dossier=dossier,
-                actor=actor,
-                rows=rows,
-                action=A.ACCEPT,
-                moment=at,
-                prepare=accept,
-                event_seq=2,
-                clock_seq=1,
-                audit=records,
-            )
-            audit_append_many(records)
+            return dossier
+        # Reception with acceptance: everything is decided in memory first (same checks in the
+        # same order as receive then accept), then the code is issued as late as possible —
+        # the agency-day sequence row stays locked from the issue to the commit — and the
+        # dossier goes in already accepted: one dossier insert, the components, both
+        # control-sheet rows in one insert, the clock event, both audit entries.
+        document_rows = _document_rows(dossier, documents, actor, at)
+        _check_visible(actor, rows, dossier)
+        acted = _act_plan(
+            dossier=dossier, actor=actor, rows=rows, action=A.ACCEPT, moment=at, prepare=accept
+        )
+        accepted_event = acted.event(2)
+        acted.number_clock_events(1)
+        dossier.code = issue_code(receiving_agency, clock.local_day(at))
+        dossier.save(force_insert=True)
+        DossierDocument.objects.bulk_create(document_rows)
+        DossierEvent.objects.bulk_create([received_event, accepted_event])
+        if acted.change.clock_events:
+            ClockEvent.objects.bulk_create(acted.change.clock_events)
+        # Both entries in one chain move (receive then accept, as two calls would write).
+        audit_append_many(
+            [
+                _received_record(actor, action, dossier, version, channel, person, at),
+                acted.record(),
+            ]
+        )
     return dossier
+
+
+def _received_record(
+    actor: User | None,
+    action: Action,
+    dossier: Dossier,
+    version: ProcedureVersion,
+    channel: str,
+    person: Applicant,
+    at: dt.datetime,
+) -> AuditRecord:
+    return AuditRecord(
+        actor=actor,
+        action=f"dossier.{action.value}",
+        object_type=OBJECT_TYPE,
+        object_id=str(dossier.uuid),
+        agency_id=dossier.receiving_agency_id,
+        data={
+            "code": dossier.code,
+            "procedure": version.procedure.code,
+            "channel": channel,
+            "applicant": person.pk,
+            "at": at.isoformat(),
+        },
+    )
 
 
 def _check_visible(actor: User | None, rows: Memberships | None, dossier: Dossier) -> None:
@@ -943,9 +1018,11 @@ def _check_visible(actor: User | None, rows: Memberships | None, dossier: Dossie
         raise DossierNotFound()
 
 
-def _add_documents(
+def _document_rows(
     dossier: Dossier, documents: Sequence[DocumentInput], actor: User | None, at: dt.datetime
-) -> None:
+) -> list[DossierDocument]:
+    """The components as rows to insert (checked; files stored), for ``bulk_create`` once the
+    dossier is saved."""
     rows: list[DossierDocument] = []
     for item in documents:
         required = item.required_document
@@ -981,7 +1058,7 @@ def _add_documents(
             doc.scanned_at = at
             doc.file.save(item.file.name or "tep", item.file, save=False)
         rows.append(doc)
-    DossierDocument.objects.bulk_create(rows)
+    return rows
 
 
 def dossier_submit_online(
@@ -1447,7 +1524,9 @@ def dossier_receive_supplement(
 
     def after(change: _Change) -> None:
         change.set("supplement_requested_at", None)
-        _add_documents(change.dossier, documents, actor, change.at)
+        DossierDocument.objects.bulk_create(
+            _document_rows(change.dossier, documents, actor, change.at)
+        )
         change.event_data = {"documents": len(documents)}
 
     return _apply(
