@@ -12,7 +12,13 @@ from motcua.audit.models import AuditEntry
 from motcua.dossiers import services as sv
 from motcua.dossiers.clock import classify, replay_due
 from motcua.dossiers.errors import DossierConflict, DossierInvalid
-from motcua.dossiers.models import ClockEvent, Dossier, DossierEvent, PartnerTask
+from motcua.dossiers.models import (
+    ClockEvent,
+    Consultation,
+    Dossier,
+    DossierEvent,
+    PartnerTask,
+)
 from motcua.dossiers.national import NATIONAL_STATUS
 from motcua.dossiers.workflow import DossierStatus, TransitionNotAllowed
 from motcua.workcalendar.selectors import calendar_for
@@ -365,6 +371,79 @@ def test_consultation_and_partners(world: World) -> None:
             partners=[sv.PartnerInput(world.partner, "Thẩm định giá", at(5, 17))],
             at=at(4, 10),
         )
+
+
+def consultation_state(dossier: Dossier) -> tuple[object, ...]:
+    rows = Consultation.objects.filter(dossier=dossier).order_by("pk")
+    return snapshot(dossier), tuple(rows.values_list("pk", "answered_at", "answer"))
+
+
+def test_several_consultations_return_to_appraisal_with_the_last_answer(world: World) -> None:
+    d = appraising(world)
+    for question, due in (("Xác nhận nghĩa vụ tài chính", at(4, 17)), ("Quy hoạch", at(5, 17))):
+        d = sv.dossier_consult(
+            actor=world.specialist,
+            dossier=d.code,
+            agency=world.partner,
+            question=question,
+            due_at=due,
+            at=at(3, 9),
+        )
+    assert d.status == S.CONSULTING
+    first, second = d.consultations.order_by("pk")
+    d = sv.dossier_answer_consultation(
+        actor=world.specialist, dossier=d.code, consultation=first, answer="Đồng ý", at=at(4, 9)
+    )
+    assert d.status == S.CONSULTING
+    event = DossierEvent.objects.filter(dossier=d).order_by("-seq").first()
+    assert event is not None
+    assert (event.action, event.from_status, event.to_status) == (
+        "consultation_answered",
+        S.CONSULTING,
+        S.CONSULTING,
+    )
+    assert event.data == {"consultation": first.pk, "late": False, "still_open": 1}
+    first.refresh_from_db()
+    assert first.answered_at == at(4, 9)
+    assert first.answer == "Đồng ý"
+    check_invariants(d)
+
+    # Answering the same consultation again is refused and changes nothing.
+    before = consultation_state(d)
+    with pytest.raises(DossierInvalid, match="đã được trả lời"):
+        sv.dossier_answer_consultation(
+            actor=world.specialist, dossier=d.code, consultation=first, answer="Lại", at=at(4, 10)
+        )
+    assert consultation_state(d) == before
+
+    # Another dossier's consultation is refused and changes nothing on either dossier.
+    other = appraising(world)
+    other = sv.dossier_consult(
+        actor=world.specialist,
+        dossier=other.code,
+        agency=world.partner,
+        question="Ý kiến khác",
+        due_at=at(5, 17),
+        at=at(3, 10),
+    )
+    foreign = other.consultations.get()
+    other_before = consultation_state(other)
+    with pytest.raises(DossierInvalid, match="không thuộc hồ sơ này"):
+        sv.dossier_answer_consultation(
+            actor=world.specialist, dossier=d.code, consultation=foreign, answer="X", at=at(4, 10)
+        )
+    assert consultation_state(d) == before
+    assert consultation_state(other) == other_before
+
+    d = sv.dossier_answer_consultation(
+        actor=world.specialist, dossier=d.code, consultation=second, answer="Phù hợp", at=at(5, 9)
+    )
+    assert d.status == S.APPRAISING
+    event = DossierEvent.objects.filter(dossier=d).order_by("-seq").first()
+    assert event is not None
+    assert event.to_status == S.APPRAISING
+    assert event.data == {"consultation": second.pk, "late": False, "still_open": 0}
+    check_invariants(d)
 
 
 def test_inter_agency_partners(world: World) -> None:

@@ -299,6 +299,24 @@ def test_inter_agency_hand_over_needs_an_inter_agency_dossier() -> None:
         assert transition.target is S.AT_PARTNER_AGENCIES
 
 
+@pytest.mark.parametrize("pending", [0, 1, 3])
+def test_consulting_until_the_last_consultation_is_answered(pending: int) -> None:
+    facts = dataclasses.replace(PERMISSIVE, consultations_pending=pending)
+    transition = plan(S.CONSULTING, A.CONSULTATION_ANSWERED, facts=facts)
+    expected = S.APPRAISING if pending == 0 else S.CONSULTING
+    assert transition.target_from(S.CONSULTING) is expected
+    assert transition.clock is ClockEffect.NONE
+    assert (pending == 0) is (transition is TRANSITIONS[A.CONSULTATION_ANSWERED])
+    # The fact only matters to the answer: every other action ignores it.
+    assert TRANSITIONS[A.CONSULTATION_ANSWERED].target is S.APPRAISING
+    for action in allowed_actions(S.CONSULTING):
+        if action is not A.CONSULTATION_ANSWERED:
+            assert plan(S.CONSULTING, action, facts=facts) is TRANSITIONS[action]
+    assert [a for a, t in TRANSITIONS.items() if t.stays_while_consultations_pending] == [
+        A.CONSULTATION_ANSWERED
+    ]
+
+
 def test_inter_agency_back_to_the_lead_when_every_partner_is_done() -> None:
     pending = dataclasses.replace(PERMISSIVE, partner_parts_pending=2)
     with pytest.raises(TransitionNotAllowed, match="Còn 2 cơ quan phối hợp"):

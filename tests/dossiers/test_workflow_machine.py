@@ -76,6 +76,7 @@ class DossierMachine(RuleBasedStateMachine):
         self.clock = ClockState.NOT_STARTED
         self.inter_agency: InterAgencyMode | None = None
         self.partner_parts_pending = 0
+        self.consultations_open = 0
 
     @initialize(mode=st.sampled_from([None, *InterAgencyMode]))
     def choose_kind(self, mode: InterAgencyMode | None) -> None:
@@ -86,17 +87,27 @@ class DossierMachine(RuleBasedStateMachine):
             once_only_done=frozenset(e.action for e in self.events if e.action in ONCE_ONLY),
             inter_agency=self.inter_agency,
             partner_parts_pending=self.partner_parts_pending,
+            consultations_pending=max(self.consultations_open - 1, 0),
             **timing,
         )
 
     def attempt(self, action: Action, actor: Actor, facts: DossierFacts, reason: str) -> None:
-        before = (self.status, list(self.events), self.clock, self.partner_parts_pending)
+        before = (
+            self.status,
+            list(self.events),
+            self.clock,
+            self.partner_parts_pending,
+            self.consultations_open,
+        )
         transition = TRANSITIONS[action]
         try:
             planned = plan_transition(self.status, action, actor=actor, facts=facts, reason=reason)
         except TransitionNotAllowed as refused:
             self.check_refusal(refused, before, action, actor, facts)
             return
+        if transition.stays_while_consultations_pending and facts.consultations_pending > 0:
+            assert planned.target is None  # not the last answer: still consulting
+            transition = planned
         assert planned is transition
         assert self.status in transition.sources
         assert may_act(transition, actor)
@@ -107,6 +118,10 @@ class DossierMachine(RuleBasedStateMachine):
         self.status = target
         if action is A.HAND_OVER_TO_PARTNERS:
             self.partner_parts_pending = 2
+        if action is A.CONSULT:
+            self.consultations_open += 1
+        if action is A.CONSULTATION_ANSWERED:
+            self.consultations_open -= 1
 
     def check_refusal(
         self,
@@ -117,7 +132,13 @@ class DossierMachine(RuleBasedStateMachine):
         facts: DossierFacts,
     ) -> None:
         """A refusal changed nothing and names the first rule that fails."""
-        assert (self.status, self.events, self.clock, self.partner_parts_pending) == before
+        assert (
+            self.status,
+            self.events,
+            self.clock,
+            self.partner_parts_pending,
+            self.consultations_open,
+        ) == before
         assert refused.status is self.status
         assert refused.action is action
         assert str(refused)
@@ -205,6 +226,15 @@ class DossierMachine(RuleBasedStateMachine):
                 assert self.inter_agency is not None
             if event.action is A.PARTNERS_COMPLETED:
                 assert event.facts.partner_parts_pending == 0
+            if event.action is A.CONSULTATION_ANSWERED:
+                last = event.facts.consultations_pending == 0
+                assert event.target is (S.APPRAISING if last else S.CONSULTING)
+
+    @invariant()
+    def consulting_while_a_consultation_is_open(self) -> None:
+        assert self.consultations_open >= 0
+        if self.status is S.CONSULTING:
+            assert self.consultations_open >= 1
 
     @invariant()
     def nothing_leaves_an_end_but_a_correction(self) -> None:

@@ -30,6 +30,8 @@ def _edges() -> dict[tuple[DossierStatus, DossierStatus], list[Action]]:
         for source in DossierStatus:
             if source in transition.sources:
                 edges[(source, transition.target_from(source))].append(action)
+                if transition.stays_while_consultations_pending:  # not the last answer
+                    edges[(source, source)].append(action)
     return edges
 
 
@@ -64,6 +66,8 @@ def _action_rows() -> list[str]:
     ]
     for action, t in TRANSITIONS.items():
         target = "(unchanged)" if t.target is None else f"`{t.target.value}`"
+        if t.stays_while_consultations_pending:
+            target += " (unchanged while other consultations are open)"
         rows.append(
             f"| `{action.value}` {action.label} | {_statuses(t.sources)} | {target} "
             f"| {_who(t)} | {t.clock.label} | {'yes' if t.once_per_dossier else ''} "

@@ -332,6 +332,12 @@ def _facts(dossier: Dossier, cal: WorkingCalendar, at: dt.datetime, action: Acti
         if action is A.PARTNERS_COMPLETED
         else 0
     )
+    # The answered consultation is validated by the service (it must be open); the others open.
+    consulting = (
+        max(dossier.consultations.filter(answered_at__isnull=True).count() - 1, 0)
+        if action is A.CONSULTATION_ANSWERED
+        else 0
+    )
     return DossierFacts(
         once_only_done=frozenset(done),
         working_days_since_reception=working_days,
@@ -341,6 +347,7 @@ def _facts(dossier: Dossier, cal: WorkingCalendar, at: dt.datetime, action: Acti
         if dossier.inter_agency_mode
         else None,
         partner_parts_pending=pending,
+        consultations_pending=consulting,
     )
 
 
@@ -1376,21 +1383,30 @@ def dossier_answer_consultation(
     expected_version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """Record the consulted agency's answer; the dossier goes back to appraisal (Điều 19 khoản 4
-    điểm c, d). Other consultations still open stay open and are listed on the dossier."""
+    """Record the consulted agency's answer to ``consultation`` (Điều 19 khoản 4 điểm c, d). The
+    dossier goes back to appraisal with the last open consultation's answer; while others are
+    still open it stays consulting. The control-sheet row names the consultation answered and
+    how many remain open. An answered consultation, or one of another dossier, is refused
+    (``DossierInvalid``) and nothing changes."""
     if not answer.strip():
         raise DossierInvalid("Phải ghi ý kiến trả lời.")
 
     def prepare(change: _Change) -> None:
-        row = Consultation.objects.select_for_update().get(pk=consultation.pk)
-        if row.dossier_id != change.dossier.pk or row.answered_at is not None:
-            raise DossierInvalid("Yêu cầu lấy ý kiến không thuộc hồ sơ này hoặc đã được trả lời.")
+        row = Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
+        if row is None or row.dossier_id != change.dossier.pk:
+            raise DossierInvalid("Yêu cầu lấy ý kiến không thuộc hồ sơ này.")
+        if row.answered_at is not None:
+            raise DossierInvalid(
+                f"Yêu cầu lấy ý kiến này đã được trả lời lúc "
+                f"{timezone.localtime(row.answered_at):%H:%M %d/%m/%Y}; không ghi nhận lại."
+            )
         row.answered_at = change.at
         row.answer = nfc(answer)
         row.save(update_fields=["answered_at", "answer", "updated_at"])
         change.event_data = {
             "consultation": row.pk,
             "late": row.due_at < change.at,
+            "still_open": change.dossier.consultations.filter(answered_at__isnull=True).count(),
         }
 
     return _apply(

@@ -48,7 +48,7 @@ An extension of the due date (Đ19.6) does not change the status: its transition
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Final
 
@@ -202,6 +202,11 @@ class Transition:
     once_per_dossier: bool = False
     requires_reason: bool = False
     automatic: bool = False
+    #: The action answers one of several open consultations (Đ19.4): while
+    #: ``DossierFacts.consultations_pending`` others are still open the status stays where it is
+    #: (``plan_transition`` returns the row with ``target=None``); the last answer moves it to
+    #: ``target``.
+    stays_while_consultations_pending: bool = False
 
     def target_from(self, current: DossierStatus) -> DossierStatus:
         """The status after applying this transition to a dossier in ``current``."""
@@ -219,6 +224,8 @@ class DossierFacts:
     * ``days_since_supplement_request`` — days since the supplement request was notified (Đ19.5).
     * ``inter_agency`` — ``None`` for a single-agency dossier (Đ20.2).
     * ``partner_parts_pending`` — partner agencies that have not finished their part yet.
+    * ``consultations_pending`` — consultations of the dossier still open besides the one being
+      answered (Đ19.4): the dossier stays ``CONSULTING`` until the last one is answered.
     """
 
     once_only_done: frozenset[Action] = field(default_factory=frozenset)
@@ -227,6 +234,7 @@ class DossierFacts:
     days_since_supplement_request: int | None = None
     inter_agency: InterAgencyMode | None = None
     partner_parts_pending: int = 0
+    consultations_pending: int = 0
 
 
 class Refusal(StrEnum):
@@ -408,9 +416,11 @@ TRANSITIONS: Final[Mapping[Action, Transition]] = {
         legal_basis=f"{ND118} Điều 19 khoản 4 điểm b",
     ),
     A.CONSULTATION_ANSWERED: Transition(
+        # Back to appraisal with the last answer; earlier answers keep the dossier consulting.
         sources=frozenset({S.CONSULTING}),
         target=S.APPRAISING,
         roles=frozenset({R.SPECIALIST}),
+        stays_while_consultations_pending=True,
         legal_basis=f"{ND118} Điều 19 khoản 4 điểm c, d",
     ),
     A.HAND_OVER_TO_PARTNERS: Transition(
@@ -563,6 +573,13 @@ TRANSITIONS: Final[Mapping[Action, Transition]] = {
     ),
 }
 
+#: The rows of the actions that stay where they are while other consultations are open.
+_STAYING: Final[Mapping[Action, Transition]] = {
+    action: replace(transition, target=None)
+    for action, transition in TRANSITIONS.items()
+    if transition.stays_while_consultations_pending
+}
+
 _ONCE_ONLY_REASONS: Final[Mapping[Action, str]] = {
     A.REQUEST_SUPPLEMENT: (
         "Hồ sơ đã được yêu cầu bổ sung một lần khi tiếp nhận; theo Nghị định 118/2025/NĐ-CP "
@@ -682,7 +699,9 @@ def plan_transition(
     Vietnamese reason: the status (the table's sources), the actor (roles, or the system for
     automatic actions), the once-only rules (Đ16.3, Đ19.5, Đ19.6), the time and inter-agency rules
     (Đ19.5, Đ19.6, Đ20.2), and finally a reason where the decree requires one (refusals, supplement
-    requests, returns, apologies). Raises ``ValueError`` if a fact the rule needs is missing.
+    requests, returns, apologies). An answer to a consultation while others are still open
+    (``facts.consultations_pending``) returns its row with ``target=None``: the dossier stays
+    ``CONSULTING`` (Đ19.4). Raises ``ValueError`` if a fact the rule needs is missing.
     """
     transition = TRANSITIONS[action]
     if current not in transition.sources:
@@ -716,4 +735,6 @@ def plan_transition(
             status=current,
             refusal=Refusal.REASON,
         )
+    if transition.stays_while_consultations_pending and facts.consultations_pending > 0:
+        return _STAYING[action]
     return transition
