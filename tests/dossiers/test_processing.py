@@ -4,13 +4,16 @@ nothing, clocks (pause, restart, extension) replayed from their events, steps an
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from tests.dossiers.conftest import TZ, World, at
 
 from motcua.audit.models import AuditEntry
+from motcua.catalogue.models import ProcessStep
 from motcua.dossiers import services as sv
-from motcua.dossiers.clock import classify, replay_due
+from motcua.dossiers.clock import classify, replay_due, working_hours
 from motcua.dossiers.errors import DossierConflict, DossierInvalid
 from motcua.dossiers.models import (
     ClockEvent,
@@ -208,6 +211,10 @@ def test_extension_once_and_at_least_a_day_before(world: World) -> None:
             reason="Phải xác minh",
             at=at(9, 8),
         )
+    step, step_due, due = d.current_step, d.step_due_at, d.due_at
+    assert step is not None
+    assert step_due is not None
+    assert due is not None
     d = sv.dossier_request_extension(
         actor=world.head,
         dossier=d.code,
@@ -218,6 +225,23 @@ def test_extension_once_and_at_least_a_day_before(world: World) -> None:
     assert d.due_at == at(12, 17)
     assert d.original_due_at == at(9, 9, 30)
     assert d.extension_used
+    check_invariants(d)
+    # The current step keeps its place and gets its share of the added working time, among the
+    # shares of the steps still to come (docs/dossiers.md "Steps").
+    cal = calendar_for(d.receiving_agency)
+    steps = list(ProcessStep.objects.filter(version=d.procedure_version).order_by("order"))
+    remaining = sum((s.share for s in steps[steps.index(step) :]), Decimal(0))
+    added = working_hours(cal, due, at(12, 17)) * Fraction(step.share) / Fraction(remaining)
+    assert d.current_step == step
+    assert d.step_due_at == cal.add_working_hours(step_due, added)
+    assert step_due < d.step_due_at < d.due_at
+    fresh = Dossier.objects.get(pk=d.pk)
+    assert fresh.step_due_at == d.step_due_at
+    # Leaving the step classifies it against its extended due moment.
+    d = sv.dossier_submit_draft(actor=world.specialist, dossier=d.code, at=at(5, 10))
+    closing = DossierEvent.objects.get(dossier=d, action="submit_draft")
+    assert closing.step_id == step.pk
+    assert closing.step_due_at == fresh.step_due_at
     check_invariants(d)
     with pytest.raises(TransitionNotAllowed, match="một lần"):
         sv.dossier_request_extension(

@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -605,6 +606,8 @@ def _move_step(change: _Change) -> tuple[ProcessStep | None, dt.datetime | None,
                 change.set("step_due_at", change.calendar.add_working_hours(d.step_due_at, shift))
         elif effect in (ClockEffect.RESTART, ClockEffect.START) and d.due_at is not None:
             change.set("step_due_at", _step_due(change, new_step, index))
+        elif effect is ClockEffect.EXTEND and d.step_due_at is not None and index is not None:
+            change.set("step_due_at", _extended_step_due(change, index))
         return None, None, ""
     if old_step_id is not None:
         closed = next((s for s in steps if s.pk == old_step_id), None)
@@ -617,6 +620,25 @@ def _move_step(change: _Change) -> tuple[ProcessStep | None, dt.datetime | None,
         _step_due(change, new_step, index) if new_step is not None and index is not None else None,
     )
     return closed, closed_due if closed else None, outcome
+
+
+def _extended_step_due(change: _Change, index: int) -> dt.datetime:
+    """The current step's due moment after the extension (Đ19.6): the step keeps its due moment
+    and gets its share of the working time added to the dossier, among the shares of the steps
+    still to come (itself included) — the same split as when a step is entered. Never later
+    than the dossier's new due moment."""
+    d, cal = change.dossier, change.calendar
+    step_due, new_due = _need(d.step_due_at), _need(d.due_at)
+    before = _need(change.clock_events[-1].due_before)
+    steps = _steps(d)
+    remaining = sum((s.share for s in steps[index:]), Decimal(0))
+    added = clock.working_hours(cal, before, new_due)
+    if added <= 0 or remaining <= 0:
+        return step_due
+    moved = cal.add_working_hours(
+        step_due, added * Fraction(steps[index].share) / Fraction(remaining)
+    )
+    return min(moved, new_due)
 
 
 def _step_due(change: _Change, step: ProcessStep, index: int | None) -> dt.datetime | None:
