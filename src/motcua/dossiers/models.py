@@ -290,6 +290,14 @@ class Dossier(TimeStampedModel):
         verbose_name="cơ quan chủ trì",
     )
     version = models.PositiveIntegerField("phiên bản", default=1, editable=False)
+    # The last ``seq`` of the dossier's control sheet and clock history: the one write path
+    # increments them under the row lock instead of reading ``MAX(seq)``.
+    last_event_seq = models.PositiveIntegerField(
+        "số thứ tự sự kiện cuối", default=0, editable=False
+    )
+    last_clock_seq = models.PositiveIntegerField(
+        "số thứ tự sự kiện thời hạn cuối", default=0, editable=False
+    )
 
     objects: ClassVar[Any] = DossierQuerySet.as_manager()
 

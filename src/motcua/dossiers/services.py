@@ -30,7 +30,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -650,9 +649,16 @@ def _step_due(change: _Change, step: ProcessStep, index: int | None) -> dt.datet
     return clock.split_remaining(change.calendar, change.at, d.due_at, step.share, remaining)
 
 
-def _next_seq(model: type[DossierEvent] | type[ClockEvent], dossier: Dossier) -> int:
-    last = model.objects.filter(dossier=dossier).aggregate(m=Max("seq"))["m"]
-    return (last or 0) + 1
+#: The sequence counters on ``Dossier``, saved with every action that writes history.
+_SEQ_FIELDS = frozenset({"last_event_seq", "last_clock_seq"})
+
+
+def _number_clock_events(dossier: Dossier, rows: Sequence[ClockEvent]) -> None:
+    """Number ``rows`` after the dossier's last clock event and advance its counter (the
+    dossier row is locked, or not yet inserted)."""
+    for row in rows:
+        dossier.last_clock_seq += 1
+        row.seq = dossier.last_clock_seq
 
 
 def _apply(
@@ -721,9 +727,8 @@ class _Acted:
             data=change.event_data,
         )
 
-    def number_clock_events(self, seq: int) -> None:
-        for offset, row in enumerate(self.change.clock_events):
-            row.seq = seq + offset
+    def number_clock_events(self) -> None:
+        _number_clock_events(self.change.dossier, self.change.clock_events)
 
     def record(self) -> AuditRecord:
         change, dossier = self.change, self.change.dossier
@@ -831,10 +836,13 @@ def _act(
         after=after,
     )
     change = acted.change
-    dossier.save(update_fields=sorted(change.fields))
-    acted.event(_next_seq(DossierEvent, dossier)).save(force_insert=True)
+    # The row is locked: the counters on it number the history without reading MAX(seq).
+    dossier.last_event_seq += 1
+    event = acted.event(dossier.last_event_seq)
+    acted.number_clock_events()
+    dossier.save(update_fields=sorted(change.fields | _SEQ_FIELDS))
+    event.save(force_insert=True)
     if change.clock_events:
-        acted.number_clock_events(_next_seq(ClockEvent, dossier))
         ClockEvent.objects.bulk_create(change.clock_events)
     record = acted.record()
     audit_log(
@@ -969,6 +977,7 @@ def _create(
             to_agency=receiving_agency,
             data={"channel": channel, "documents": len(documents)},
         )
+        dossier.last_event_seq = received_event.seq
         if accept is None:
             dossier.code = issue_code(receiving_agency, clock.local_day(at))
             dossier.save(force_insert=True)
@@ -994,8 +1003,9 @@ def _create(
         acted = _act_plan(
             dossier=dossier, actor=actor, rows=rows, action=A.ACCEPT, moment=at, prepare=accept
         )
-        accepted_event = acted.event(2)
-        acted.number_clock_events(1)
+        dossier.last_event_seq += 1
+        accepted_event = acted.event(dossier.last_event_seq)
+        acted.number_clock_events()
         dossier.code = issue_code(receiving_agency, clock.local_day(at))
         dossier.save(force_insert=True)
         DossierDocument.objects.bulk_create(document_rows)
@@ -1978,11 +1988,9 @@ def dossier_check_online_clocks(*, at: dt.datetime | None = None) -> SweepReport
             if not fields:
                 continue
             d.version += 1
-            d.save(update_fields=sorted(fields | {"version", "updated_at"}))
+            _number_clock_events(d, events)
+            d.save(update_fields=sorted(fields | {"version", "updated_at", "last_clock_seq"}))
             if events:
-                seq = _next_seq(ClockEvent, d)
-                for offset, row in enumerate(events):
-                    row.seq = seq + offset
                 ClockEvent.objects.bulk_create(events)
             audit_log(
                 actor=None,

@@ -126,8 +126,6 @@ class BulkBackend:
         self.steps: dict[int, list[ProcessStep]] = {}
         self.sequences: dict[tuple[int, dt.date], int] = {}
         self.sequence_loaded: set[tuple[int, dt.date]] = set()
-        self.event_seq: dict[int, int] = {}
-        self.clock_seq: dict[int, int] = {}
         self.next_id = (Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.documents: dict[int, list[DossierDocument]] = {}
         self.events: dict[int, list[DossierEvent]] = {}
@@ -182,10 +180,6 @@ class BulkBackend:
             self.steps[version_id] = steps
         return steps
 
-    def _seq(self, counters: dict[int, int], dossier_id: int) -> int:
-        counters[dossier_id] = counters.get(dossier_id, 0) + 1
-        return counters[dossier_id]
-
     # -- creation (services._create) ---------------------------------------------------------
 
     def create(self, arrival: Arrival) -> Dossier:
@@ -233,6 +227,7 @@ class BulkBackend:
             d.alert_due_at = at + dt.timedelta(hours=ONLINE_ALERT_WITHIN_HOURS)
             d.decision_due_at = cal.add_working_hours(at, ONLINE_DECISION_WITHIN_WORKING_HOURS)
         d._steps_cache = self._steps(version.pk)  # type: ignore[attr-defined]
+        d.last_event_seq = 1
         self.documents[d.pk] = [
             _new(
                 DossierDocument,
@@ -251,7 +246,7 @@ class BulkBackend:
             _new(
                 DossierEvent,
                 dossier_id=d.pk,
-                seq=self._seq(self.event_seq, d.pk),
+                seq=d.last_event_seq,
                 action=action.value,
                 from_status=S.DRAFT.value,
                 to_status=S.SUBMITTED.value,
@@ -327,11 +322,12 @@ class BulkBackend:
             after(self, change, step, arrival)
         d.version += 1
         change.fields |= {"version", "updated_at"}
+        d.last_event_seq += 1
         self.events[d.pk].append(
             _new(
                 DossierEvent,
                 dossier_id=d.pk,
-                seq=self._seq(self.event_seq, d.pk),
+                seq=d.last_event_seq,
                 action=action.value,
                 from_status=source.value,
                 to_status=target.value,
@@ -348,9 +344,8 @@ class BulkBackend:
                 data=change.event_data,
             )
         )
-        for row in change.clock_events:
-            row.seq = self._seq(self.clock_seq, d.pk)
-            self.clock_events[d.pk].append(row)
+        sv._number_clock_events(d, change.clock_events)
+        self.clock_events[d.pk].extend(change.clock_events)
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
@@ -384,9 +379,6 @@ class BulkBackend:
             insert_rows(DossierDocument, [row for pk in ids for row in self.documents.pop(pk)])
             insert_rows(DossierEvent, [row for pk in ids for row in self.events.pop(pk)])
             insert_rows(ClockEvent, [row for pk in ids for row in self.clock_events.pop(pk)])
-            for pk in ids:
-                self.event_seq.pop(pk, None)
-                self.clock_seq.pop(pk, None)
             # Audit entries of dossiers still open go now too: they name objects not written
             # yet, but nothing references them, and the chain order is kept.
             audit_append_many(self.audit)
