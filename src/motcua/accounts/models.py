@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from motcua.accounts.roles import OFFICER_ROLES, Role
+from motcua.common.models import AppendOnlyModel
 from motcua.common.text import nfc
 
 #: Căn cước / số định danh cá nhân: 12 digits (Luật Căn cước 2023, Điều 12).
@@ -131,15 +132,7 @@ class AccountEventKind(models.TextChoices):
     OFFICER_CREATED = "officer_created", "Tạo tài khoản cán bộ"
 
 
-class AccountEventQuerySet(models.QuerySet["AccountEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("AccountEvent là nhật ký chỉ ghi thêm: không được sửa.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("AccountEvent là nhật ký chỉ ghi thêm: không được xóa.")
-
-
-class AccountEvent(models.Model):
+class AccountEvent(AppendOnlyModel):
     """An append-only log of security-relevant account events.
 
     Sign-in, sign-out, failed sign-in, lockout, TOTP enrolment/removal and role changes.
@@ -182,8 +175,6 @@ class AccountEvent(models.Model):
     user_agent = models.CharField("trình duyệt", max_length=255, blank=True)
     detail = models.JSONField("chi tiết", default=dict, blank=True)
 
-    objects: ClassVar[AccountEventQuerySet] = AccountEventQuerySet.as_manager()  # type: ignore[assignment]
-
     class Meta:
         verbose_name = "sự kiện tài khoản"
         verbose_name_plural = "nhật ký tài khoản"
@@ -192,11 +183,3 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} — {self.get_kind_display()} — {self.username}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("AccountEvent là nhật ký chỉ ghi thêm: không được sửa.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("AccountEvent là nhật ký chỉ ghi thêm: không được xóa.")

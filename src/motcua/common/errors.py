@@ -24,3 +24,12 @@ class NotFound(MotcuaError):
 
 class PermissionDenied(MotcuaError):
     code = "forbidden"
+
+
+class AppendOnly(MotcuaError, TypeError):
+    """A write that would edit or delete an append-only record (a log, the control sheet).
+
+    Also a ``TypeError``: the operation is not supported by this kind of record at all.
+    """
+
+    code = "append_only"

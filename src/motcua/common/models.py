@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.db import models
+
+from motcua.common.errors import AppendOnly
 
 
 class TimeStampedModel(models.Model):
@@ -11,3 +15,31 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Refuses bulk edits and deletions of append-only rows."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnly("Nhật ký chỉ ghi thêm: không được sửa.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Nhật ký chỉ ghi thêm: không được xóa.")
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never edited or deleted through the ORM
+    (ND118 Điều 5: no unauthorised alteration or deletion of procedure data)."""
+
+    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnly("Nhật ký chỉ ghi thêm: không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Nhật ký chỉ ghi thêm: không được xóa.")

@@ -26,8 +26,8 @@ from django.db import models
 from django.db.models import Q
 
 from motcua.catalogue.models import Channel
-from motcua.common.errors import MotcuaError
-from motcua.common.models import TimeStampedModel
+from motcua.common.errors import AppendOnly
+from motcua.common.models import AppendOnlyModel, TimeStampedModel
 from motcua.dossiers.national import NationalStatus
 from motcua.dossiers.workflow import (
     CLOCK_STATE,
@@ -55,10 +55,6 @@ enterprise_code_validator = RegexValidator(
     "0123456789-001 cho đơn vị phụ thuộc (Luật Doanh nghiệp 2020, Điều 29).",
     code="invalid_enterprise_code",
 )
-
-
-class AppendOnly(MotcuaError):
-    code = "append_only"
 
 
 class ApplicantKind(models.TextChoices):
@@ -365,27 +361,6 @@ class Dossier(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
-class AppendOnlyQuerySet(models.QuerySet[Any]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnly("Nhật ký chỉ ghi thêm: không được sửa.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("Nhật ký chỉ ghi thêm: không được xóa.")
-
-
-class AppendOnlyModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnly("Nhật ký chỉ ghi thêm: không được sửa.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("Nhật ký chỉ ghi thêm: không được xóa.")
-
-
 class DossierEvent(AppendOnlyModel):
     """One row of the control sheet (Phiếu kiểm soát quá trình giải quyết hồ sơ): a handover or
     any other action, with the step's due moment and its timeliness. Append-only."""
@@ -446,8 +421,6 @@ class DossierEvent(AppendOnlyModel):
     note = models.TextField("ghi chú", blank=True)
     data = models.JSONField("dữ liệu", default=dict, blank=True)
 
-    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = "sự kiện hồ sơ (phiếu kiểm soát)"
         verbose_name_plural = "phiếu kiểm soát quá trình giải quyết"
@@ -490,8 +463,6 @@ class ClockEvent(AppendOnlyModel):
     limit_unit = models.CharField("đơn vị", max_length=16, blank=True)
     limit_cutoff = models.TimeField("giờ chốt", null=True, blank=True)
     reason = models.TextField("lý do", blank=True)
-
-    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "sự kiện thời hạn"
