@@ -54,14 +54,38 @@ def _lock_head(chain: int) -> AuditChainHead:
     flushed with TRUNCATE) gets its heads here. ``ignore_conflicts`` makes two transactions that
     both find the head missing agree on one row instead of one failing.
     """
-    heads = AuditChainHead.objects.select_for_update()
-    try:
-        return heads.get(chain=chain)
-    except AuditChainHead.DoesNotExist:
+    found = _select_head_for_update(chain)
+    if found is None:
         AuditChainHead.objects.bulk_create(
             [AuditChainHead(chain=chain, seq=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
         )
-        return heads.get(chain=chain)
+        found = _select_head_for_update(chain)
+    if found is None:  # pragma: no cover - the row was just inserted or already there
+        raise AuditChainHead.DoesNotExist(f"audit chain head {chain}")
+    return found
+
+
+def _select_head_for_update(chain: int) -> AuditChainHead | None:
+    # ``AuditChainHead.objects.select_for_update().get(chain=chain)`` as plain SQL (it runs on
+    # every append; building the ORM query cost more than running it).
+    sql = "SELECT chain, seq, last_hash FROM audit_chain_head WHERE chain = %s"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chain])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return AuditChainHead.from_db(connection.alias, ["chain", "seq", "last_hash"], list(row))
+
+
+def _move_head(chain: int, seq: int, digest: str) -> None:
+    # ``AuditChainHead.objects.filter(chain=chain).update(seq=seq, last_hash=digest)``.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_chain_head SET seq = %s, last_hash = %s WHERE chain = %s",
+            [seq, digest, chain],
+        )
 
 
 def audit_log(
@@ -130,7 +154,7 @@ def audit_log(
             hash=digest,
         )
         entry.save(force_insert=True)
-        AuditChainHead.objects.filter(chain=chain).update(seq=seq, last_hash=digest)
+        _move_head(chain, seq, digest)
     return entry
 
 
@@ -241,7 +265,7 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
             )
         _insert_entries(rows)
         for chain, (seq, digest) in state.items():
-            AuditChainHead.objects.filter(chain=chain).update(seq=seq, last_hash=digest)
+            _move_head(chain, seq, digest)
     return len(rows)
 
 
