@@ -95,3 +95,43 @@ def copy_tuples(table: str, columns: Iterable[str], rows: Iterable[Sequence[Any]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+_INSERT_SQL: dict[type[models.Model], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def insert_one(obj: models.Model) -> None:
+    """``obj.save(force_insert=True)`` for a new instance whose primary key the database
+    assigns, without the ORM's per-call compilation (the statement is built once per model): the
+    same values (each field's ``pre_save`` then ``get_db_prep_save``, as the ORM's insert does),
+    the key set from ``RETURNING``, the instance marked saved. No ``pre_save``/``post_save``
+    signals and no ``save()`` override: for models with neither on the insert path. Elsewhere
+    than on PostgreSQL it is ``save(force_insert=True)``."""
+    model = type(obj)
+    if connection.vendor != "postgresql" or obj.pk is not None:
+        obj.save(force_insert=True)
+        return
+    found = _INSERT_SQL.get(model)
+    if found is None:
+        pk = model._meta.pk
+        if pk is None:  # pragma: no cover - every concrete model has a key
+            raise TypeError(f"{model.__name__} has no primary key")
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
+        )
+        found = _INSERT_SQL[model] = (sql, fields)
+    sql, fields = found
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - RETURNING always yields the row
+        raise RuntimeError(f"the {model.__name__} insert returned nothing")
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias

@@ -49,7 +49,7 @@ from motcua.catalogue.models import (
     TimeLimit,
 )
 from motcua.catalogue.selectors import procedure_version_for
-from motcua.common.copy import insert_rows
+from motcua.common.copy import insert_one, insert_rows
 from motcua.common.errors import ValidationFailed
 from motcua.common.text import fold, nfc
 from motcua.dossiers import clock
@@ -207,7 +207,10 @@ def applicant_upsert(data: ApplicantInput) -> Applicant:
         applicant.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationFailed(_errors(exc)) from None
-    applicant.save()
+    if applicant.pk is None:
+        insert_one(applicant)  # save(), the statement compiled once
+    else:
+        applicant.save()
     return applicant
 
 
@@ -1019,7 +1022,7 @@ def _create(
         accepted_event = acted.event(dossier.last_event_seq)
         acted.number_clock_events()
         dossier.code = issue_code(receiving_agency, clock.local_day(at))
-        dossier.save(force_insert=True)
+        insert_one(dossier)  # save(force_insert=True), the statement compiled once
         # The children as the ORM would store them, without its per-statement compilation
         # (``COPY`` on PostgreSQL); nothing below needs their primary keys. They were built
         # before the dossier had its key: point them at it (``bulk_create`` would).
