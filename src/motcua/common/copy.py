@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -59,30 +60,48 @@ def insert_rows(
     with_pk = pk is not None and all(getattr(o, pk.attname) is not None for o in objs)
     now = timezone.now()
     names: list[str] = []
-    plain: list[tuple[int, str, Converter]] = []
+    attnames: list[str] = []
+    now_idx: list[int] = []
+    json_idx: list[int] = []
+    plain_idx: list[int] = []
     other: list[tuple[int, Any]] = []
     for f in model._meta.concrete_fields:
         if f.primary_key and not with_pk:
             continue
         i = len(names)
         names.append(connection.ops.quote_name(f.column))
+        attnames.append(f.attname)
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            plain.append((i, "", lambda _v: now))
+            now_idx.append(i)
         elif isinstance(f, models.JSONField):
-            plain.append((i, f.attname, _json))
+            json_idx.append(i)
         elif type(f) in _PLAIN or (isinstance(f, _PLAIN) and not isinstance(f, models.FileField)):
-            plain.append((i, f.attname, _plain))
+            plain_idx.append(i)
         else:
             other.append((i, f))
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
-    width = len(names)
+    # One C-level lookup of every column's attribute per row; a missing one (deferred) is None,
+    # as ``dict.get`` gives.
+    take = itemgetter(*attnames) if len(attnames) > 1 else (lambda d: (d[attnames[0]],))
+    # Types seen that are not Enum members: a row whose values all have one of these needs no
+    # per-value ``_plain`` (the common case, checked in C).
+    seen: set[type] = set()
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
             d = obj.__dict__
-            row: list[Any] = [None] * width
-            for i, attname, conv in plain:
-                row[i] = conv(d.get(attname))
+            try:
+                row = list(take(d))
+            except KeyError:
+                row = [d.get(a) for a in attnames]
+            if not seen.issuperset(map(type, row)):
+                for i in plain_idx:
+                    row[i] = _plain(row[i])
+                seen.update(t for t in map(type, row) if not issubclass(t, enum.Enum))
+            for i in now_idx:
+                row[i] = now
+            for i in json_idx:
+                row[i] = _json(row[i])
             for i, f in other:
                 row[i] = f.get_db_prep_save(f.pre_save(obj, True), connection)
             copy.write_row(row)

@@ -77,16 +77,22 @@ def working_days_elapsed(
     """Whole working days begun since the clock started (ceil), for "no later than N working
     days after reception" (Điều 19 khoản 5): 2 h into the 4th day counts as 4."""
     start = calendar.reception(received_at, cutoff)
-    hours = working_hours(calendar, start, at)
-    if hours <= 0:
+    delta = calendar.working_time_between(start, at)
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if micros <= 0:
         return 0
-    day = Fraction(calendar.daily_us, _US_PER_HOUR)
-    quotient = hours / day
-    return int(-(-quotient.numerator // quotient.denominator))
+    # ceil(micros / daily_us) in integers: the hours (micros / 1 h) over a day's hours
+    # (daily_us / 1 h), without the Fraction arithmetic (called at every step).
+    return -(-micros // calendar.daily_us)
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+    """The date of ``moment`` in the project's zone (``settings.TIME_ZONE``): what
+    ``timezone.localtime(moment).date()`` gives — the project never activates another zone —
+    without asgiref's thread-local lookup (a hot path of the services and the simulator)."""
+    if moment.tzinfo is None:
+        raise ValueError("localtime() cannot be applied to a naive datetime")
+    return moment.astimezone(timezone.get_default_timezone()).date()
 
 
 def classify(end: dt.datetime, due: dt.datetime) -> str:
