@@ -116,12 +116,17 @@ def split_remaining(
     dossier's due moment, among the shares of the steps still to come (itself included). The last
     step therefore ends exactly at the dossier's due moment, and a late earlier step squeezes the
     later ones instead of pushing the dossier past its due moment."""
-    left = working_hours(calendar, at, due)
-    if left <= 0 or remaining_shares <= 0:
+    delta = calendar.working_time_between(at, due)
+    left_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if left_us <= 0 or remaining_shares <= 0:
         return due
-    portion = left * Fraction(share) / Fraction(remaining_shares)
-    if portion >= left:
+    if share >= remaining_shares:  # the portion would be the whole time left (or more)
         return due
+    # left × share / remaining_shares hours, as one exact fraction (called at every step).
+    s, r = Fraction(share), Fraction(remaining_shares)
+    portion = Fraction(
+        left_us * s.numerator * r.denominator, _US_PER_HOUR * s.denominator * r.numerator
+    )
     return calendar.add_working_hours(at, portion)
 
 

@@ -34,6 +34,7 @@ from motcua.dossiers.codes import configured_layout, format_code
 from motcua.dossiers.errors import DossierInvalid
 from motcua.dossiers.models import (
     ClockEvent,
+    ClockKind,
     DailySequence,
     DocumentForm,
     Dossier,
@@ -105,6 +106,25 @@ def _new(model: type[M], **values: Any) -> M:
     obj.__dict__.update(values)
     obj._state = ModelState()
     return obj
+
+
+class _Change(sv._Change):
+    """``services._Change`` whose clock events are built by :func:`_new` (the same values:
+    ``dossier_id`` for ``dossier``; no ``Model.__init__`` per row)."""
+
+    def clock_event(self, kind: ClockKind, *, before: dt.datetime | None, **extra: Any) -> None:
+        self.clock_events.append(
+            _new(
+                ClockEvent,
+                dossier_id=self.dossier.pk,
+                kind=kind,
+                at=self.at,
+                due_before=before,
+                due_after=extra.pop("after", self.dossier.due_at),
+                reason=extra.pop("reason", self.reason),
+                **extra,
+            )
+        )
 
 
 def _role(user: User | None, held: Role | None) -> Actor:
@@ -290,7 +310,7 @@ class BulkBackend:
         facts = sv._facts(d, cal, at, action)
         transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
         target = transition.target_from(source)
-        change = sv._Change(
+        change = _Change(
             dossier=d,
             at=at,
             calendar=cal,
