@@ -12,3 +12,6 @@ from hypothesis import settings
 settings.register_profile("dev", print_blob=True)
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The small province of the dossier tests, shared by every app's tests (fixture ``world``).
+from tests.dossiers.conftest import world  # noqa: E402, F401

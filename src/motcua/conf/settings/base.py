@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "motcua.catalogue",
     "motcua.dossiers",
     "motcua.audit",
+    "motcua.ratings",
     "motcua.demo",
 ]
 
@@ -193,6 +194,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Working-day calendar defaults (Decree 118/2025 Đ18.2: 15:00 cut-off).
 MOTCUA_DEFAULT_CUTOFF = env_str(
     "MOTCUA_DEFAULT_CUTOFF", "15:00", help="Default cut-off hour for receptions (HH:MM)."
+)
+
+# Satisfaction rating scale (rules.md §1.10): labels, best first. The law fixes no scale.
+MOTCUA_RATING_SCALE = env_list(
+    "MOTCUA_RATING_SCALE",
+    ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"],
+    help="Rating levels shown to citizens, best first, comma-separated.",
 )
 
 # Audit log (docs/audit.md): entries are spread over this many independent hash chains, so
