@@ -34,3 +34,11 @@ def test_wrong_password_is_refused_in_vietnamese(live_server: Any, page: Any) ->
     page.get_by_role("button", name="Đăng nhập").click()
     assert "/dang-nhap/" in page.url
     assert page.get_by_role("alert").first.is_visible()
+
+
+def test_sign_in_and_home_pages_pass_axe(live_server: Any, page: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    for path in ("/", "/dang-nhap/"):
+        page.goto(f"{live_server.url}{path}")
+        assert_accessible(page, context=path)
