@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.audit",
     "motcua.ratings",
+    "motcua.queueing",
     "motcua.demo",
 ]
 
@@ -217,6 +218,36 @@ MOTCUA_DOSSIER_CODE_LAYOUT = env_str(
     "tt01_2018",
     help="Dossier code layout: tt01_2018 ({agency}-YYMMDD-NNNN, agency code as stored) or "
     "tt03_2025 (agency code written level 1 first, TT 03/2025 + TT 04/2025).",
+)
+
+# Counter queue (docs/queue.md; ND 118/2025 Đ13.2b).
+MOTCUA_QUEUE_OPENING_HOURS = env_bool(
+    "MOTCUA_QUEUE_OPENING_HOURS",
+    True,
+    help="Kiosks issue tickets only on working days, from shortly before opening to closing "
+    "(the agency's working calendar). Off: tickets at any time.",
+)
+MOTCUA_QUEUE_EARLY_MINUTES = env_int(
+    "MOTCUA_QUEUE_EARLY_MINUTES",
+    30,
+    help="Minutes before the first working period when kiosks already issue tickets.",
+)
+MOTCUA_QUEUE_SERVICE_MINUTES = env_int(
+    "MOTCUA_QUEUE_SERVICE_MINUTES",
+    6,
+    help="Assumed minutes per citizen for the estimated wait until a group has served some.",
+)
+MOTCUA_QUEUE_STREAM_SECONDS = env_int(
+    "MOTCUA_QUEUE_STREAM_SECONDS",
+    55,
+    help="Seconds one display-board event stream (SSE) stays open before the browser "
+    "reconnects (keeps sync workers free).",
+)
+MOTCUA_QUEUE_SPEECH = env_bool(
+    "MOTCUA_QUEUE_SPEECH",
+    False,
+    help="Spoken calls in Vietnamese on display boards, synthesised with espeak-ng "
+    "(Debian package espeak-ng) on the server.",
 )
 
 LOGGING = {
