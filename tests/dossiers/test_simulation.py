@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from motcua.audit.models import AuditChainHead, AuditEntry
 from motcua.audit.verify import audit_verify
@@ -61,12 +61,19 @@ def _dump() -> dict[str, Any]:
     }
 
 
-def _run(path: str, applicants: list[int]) -> dict[str, Any]:
+def _run(path: str, applicants: list[int], workers: int = 1) -> dict[str, Any]:
     dump: dict[str, Any] = {}
     try:
         with transaction.atomic():
             report = simulate(
-                dossiers=40, years=0.25, seed=7, path=path, end=END, applicant_ids=applicants
+                dossiers=40,
+                years=0.25,
+                seed=7,
+                path=path,
+                end=END,
+                applicant_ids=applicants,
+                workers=workers,
+                processes=False,
             )
             assert report.dossiers == 40
             dump = _dump()
@@ -83,11 +90,14 @@ def test_bulk_path_writes_exactly_the_rows_of_the_services() -> None:
     applicants = make_applicants(34, seed=7)
     by_services = _run("services", applicants)
     by_bulk = _run("bulk", applicants)
+    # Split in parts by audit chain (what ``--workers`` runs in parallel), one after the other.
+    by_parts = _run("bulk", applicants, workers=3)
     assert len(by_services["dossiers"]) == 40
     assert len(by_services["events"]) > 120
     assert len(by_services["audit"]) >= len(by_services["events"])
     for key in by_services:
         assert by_bulk[key] == by_services[key], key
+        assert by_parts[key] == by_services[key], key
     statuses = {row["status"] for row in by_services["dossiers"]}
     assert len(statuses) >= 4
 
@@ -103,9 +113,62 @@ def test_simulate_command_with_progress() -> None:
         "0.1",
         "--seed",
         "3",
+        "--workers",
+        "1",  # inside the test's transaction: forked parts would not see the demo
         stdout=out,
         stderr=StringIO(),
     )
     assert Dossier.objects.count() == 25
     assert "25 hồ sơ" in out.getvalue()
     assert not Dossier.objects.filter(code__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--workers", "0"],
+        ["--workers", "2", "--path", "services"],
+        ["--dossiers", "0"],
+    ],
+)
+def test_simulate_command_refuses_bad_options(args: list[str]) -> None:
+    from django.core.management.base import CommandError
+
+    base = {"--dossiers": "5", "--years": "0.1"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    argv = [item for pair in base.items() for item in pair]
+    with pytest.raises(CommandError, match="phải"):
+        call_command("simulate", *argv, stdout=StringIO(), stderr=StringIO())
+    assert not Dossier.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="forked processes need PostgreSQL (they cannot see the test's in-memory SQLite)",
+)
+def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
+    """``--workers 2``: two forked processes, each with its own connection, write at once; the
+    result is what one process writes (ids excepted) and the audit log verifies."""
+    demo_prepare()
+    load_reference()
+    applicants = make_applicants(50, seed=11)
+    single: dict[str, Any] = {}
+    try:  # one process first, rolled back
+        with transaction.atomic():
+            simulate(dossiers=60, years=0.25, seed=11, end=END, applicant_ids=applicants)
+            single = _dump()
+            raise Rollback
+    except Rollback:
+        pass
+    report = simulate(
+        dossiers=60, years=0.25, seed=11, end=END, applicant_ids=applicants, workers=2
+    )
+    assert report.dossiers == 60
+    assert report.steps > 150
+    parallel = _dump()
+    assert audit_verify().ok
+    for key in single:
+        assert parallel[key] == single[key], key

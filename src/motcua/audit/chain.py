@@ -64,7 +64,23 @@ def normalise_data(value: Any) -> Any:
     their string form (``jsonb`` rewrites ``1e16`` as ``10000000000000000``, which would read
     back as an int); NUL characters, which ``jsonb`` refuses, become U+FFFD.
     """
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type (no Enum or subclass here)
+        return value if "\x00" not in value else value.replace("\x00", "\ufffd")
+    if kind is int or value is None or kind is bool:
+        return value
+    if kind is dict:
+        return {
+            (k if type(k) is str and "\x00" not in k else normalise_data(str(k))): (
+                v
+                if type(v) is int or v is None or (type(v) is str and "\x00" not in v)
+                else normalise_data(v)
+            )
+            for k, v in value.items()
+        }
+    if kind is list:
+        return [x if type(x) is str and "\x00" not in x else normalise_data(x) for x in value]
+    if isinstance(value, bool):
         return value
     if isinstance(value, int):
         return int(value)  # an IntEnum member becomes its plain value

@@ -39,14 +39,19 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
 
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from motcua.accounts.models import User
 from motcua.accounts.roles import Role
 from motcua.accounts.services import officer_create
 from motcua.agencies.models import Agency
+from motcua.audit.chain import chain_for
+from motcua.audit.services import audit_chain_count
 from motcua.catalogue.models import Channel, ProcedureVersion, TimeLimit
 from motcua.catalogue.selectors import time_limit_for
+from motcua.common.copy import insert_rows
 from motcua.common.errors import MotcuaError
 from motcua.common.text import fold
 from motcua.dossiers import clock
@@ -167,6 +172,15 @@ class Arrival:
     rng: random.Random
 
 
+@dataclass(frozen=True)
+class Foreign:
+    """An arrival simulated by another part (``simulate(workers=n)``): it still takes its
+    number in the receiving agency's sequence of the day."""
+
+    at: dt.datetime
+    receiving_id: int
+
+
 @dataclass
 class Step:
     """One action to apply: ``name`` of the service (``dossier_<name>``), its moment, actor."""
@@ -197,6 +211,14 @@ class SimulationReport:
     seconds: float = 0.0
     path: str = "bulk"
     by_status: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: SimulationReport) -> None:
+        """Add the counts of another part (``simulate(workers=n)``)."""
+        self.dossiers += other.dossiers
+        self.steps += other.steps
+        self.refused_steps += other.refused_steps
+        for status, count in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + count
 
     def summary(self) -> str:
         rate = self.dossiers / self.seconds if self.seconds else 0.0
@@ -355,6 +377,21 @@ def make_applicants(count: int, seed: int, *, batch: int = 5000) -> list[int]:
     rng = random.Random(seed * 7919 + 17)  # noqa: S311 (reproducible, not secret)
     id_base = 10**11 + (seed % 1000) * 10**8 + Applicant.objects.count()
     ids: list[int] = []
+    if connection.vendor == "postgresql":
+        # Keys taken in one block (nobody else writes meanwhile), rows written with COPY.
+        first = (Applicant.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        for start in range(0, count, batch):
+            rows = [_person(rng, n, id_base) for n in range(start, min(count, start + batch))]
+            for n, row in enumerate(rows, start):
+                row.pk = first + n
+            insert_rows(Applicant, rows)
+            ids.extend(row.pk for row in rows)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [Applicant._meta.db_table, first + count],
+            )
+        return ids
     for start in range(0, count, batch):
         rows = [_person(rng, n, id_base) for n in range(start, min(count, start + batch))]
         created = Applicant.objects.bulk_create(rows, batch_size=batch)
@@ -373,14 +410,20 @@ def arrivals(
     seed: int,
     rates: Rates,
     applicant_ids: list[int],
-) -> Iterator[Arrival]:
-    """The arrivals, in time order (deterministic for a seed)."""
+    part: tuple[int, int] | None = None,
+) -> Iterator[Arrival | Foreign]:
+    """The arrivals, in time order (deterministic for a seed).
+
+    With ``part=(k, n)`` only the dossiers whose audit chain falls in part ``k`` of ``n`` come
+    as :class:`Arrival`; the others come as :class:`Foreign` (their moment and receiving agency
+    only, for the day's code numbers). ``index`` is the position among all arrivals either way."""
     rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
     default_cal = calendar_for(None)
     days = _working_days(default_cal, start, end)
     if not days:
         raise MotcuaError("Khoảng thời gian mô phỏng không có ngày làm việc nào.")
-    items: list[tuple[dt.datetime, int, int, int]] = []
+    chains = audit_chain_count()
+    items: list[tuple[dt.datetime, int, int, int, int, int]] = []
     for index in range(dossiers):
         info_index = rng.choices(range(len(ref.versions)), weights=ref.weights)[0]
         ordinal = days[rng.randrange(len(days))].toordinal()
@@ -392,9 +435,17 @@ def arrivals(
         moment = _arrival_moment(
             own, ref.calendar(receiving.pk), dt.date.fromordinal(ordinal), night
         )
-        items.append((moment, index, info_index, ordinal))
+        # The UUID is the next draw (as below): it decides the audit chain, hence the part.
+        mine = 1
+        if part is not None:
+            dossier_uuid = str(uuid.UUID(int=own.getrandbits(128), version=4))
+            mine = int(chain_for(sv.OBJECT_TYPE, dossier_uuid, chains) % part[1] == part[0])
+        items.append((moment, index, info_index, ordinal, mine, receiving.pk))
     items.sort()
-    for position, (moment, index, info_index, ordinal) in enumerate(items):
+    for position, (moment, index, info_index, ordinal, mine, receiving_id) in enumerate(items):
+        if not mine:
+            yield Foreign(at=moment, receiving_id=receiving_id)
+            continue
         own = random.Random(seed * 1_000_003 + index)  # noqa: S311 (reproducible, not secret)
         info = ref.versions[info_index]
         plan = _plan(own, rates, info.channels)
@@ -665,13 +716,24 @@ def simulate(
     batch: int = 5000,
     limit_procedures: int | None = None,
     applicant_ids: list[int] | None = None,
+    workers: int = 1,
+    processes: bool = True,
 ) -> SimulationReport:
     """Generate ``dossiers`` dossiers arriving over the ``years`` before ``end`` (default: now).
 
     ``progress(n)`` is called as arrivals are processed (n new dossiers since the last call).
-    Needs the catalogue and agencies (``motcua demo --no-serve``)."""
+    Needs the catalogue and agencies (``motcua demo --no-serve``).
+
+    ``workers=n`` (bulk path) splits the province into ``n`` parts by audit chain: each part
+    simulates the dossiers whose entries go to its chains, so the parts share no chain head, no
+    dossier and no row; each still counts every arrival in the day's code sequences (part 0
+    writes them). With ``processes`` the parts run in as many forked processes at once (each
+    with its own database connection); without, one after the other in this process (the
+    equality test). The rows are those of ``workers=1``, ids excepted."""
     if path not in ("services", "bulk"):
         raise ValueError("path must be 'services' or 'bulk'")
+    if workers < 1 or (workers > 1 and path != "bulk"):
+        raise ValueError("workers > 1 needs the bulk path")
     started = time.monotonic()
     moment = end or timezone.now()
     start_day = clock.local_day(moment) - dt.timedelta(days=round(365 * years))
@@ -679,12 +741,139 @@ def simulate(
     if applicant_ids is None:
         # Some applicants come back with a second dossier.
         applicant_ids = make_applicants(max(1, int(dossiers * 0.85)), seed)
-    report = SimulationReport(path=path)
+    job = _Job(
+        dossiers=dossiers,
+        seed=seed,
+        path=path,
+        moment=moment,
+        start_day=start_day,
+        rates=rates or Rates(),
+        batch=batch,
+        limit_procedures=limit_procedures,
+        applicant_ids=applicant_ids,
+        id_base=(Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1,
+        sequences=_stored_sequences(start_day, clock.local_day(moment)),
+    )
+    if workers == 1:
+        report = _simulate_part(job, ref, None, progress)
+    elif not processes:
+        report = SimulationReport(path=path)
+        for k in range(workers):
+            report.add(_simulate_part(job, ref, (k, workers), progress))
+    else:
+        report = _simulate_forked(job, workers, progress)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+@dataclass
+class _Job:
+    """What every part of one simulation shares (computed once, before any part runs)."""
+
+    dossiers: int
+    seed: int
+    path: str
+    moment: dt.datetime
+    start_day: dt.date
+    rates: Rates
+    batch: int
+    limit_procedures: int | None
+    applicant_ids: list[int]
+    id_base: int
+    sequences: dict[tuple[int, dt.date], int]
+
+
+def _stored_sequences(first: dt.date, last: dt.date) -> dict[tuple[int, dt.date], int]:
+    """The day sequences already used in the period (the demo's dossiers), read once so every
+    part numbers from the same start whatever the others have written meanwhile."""
+    from motcua.dossiers.models import DailySequence
+
+    rows = DailySequence.objects.filter(day__gte=first, day__lte=last).values_list(
+        "agency_id", "day", "last_value"
+    )
+    return {(agency_id, day): value for agency_id, day, value in rows}
+
+
+def _simulate_forked(
+    job: _Job, workers: int, progress: Callable[[int], Any] | None
+) -> SimulationReport:
+    """Run the parts in ``workers`` forked processes and wait for all of them."""
+    import multiprocessing as mp
+    import queue as queue_module
+
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own connection
+    ctx = mp.get_context("fork")
+    messages = ctx.Queue()
+    children = [
+        ctx.Process(target=_child, args=(job, (k, workers), messages), daemon=True)
+        for k in range(workers)
+    ]
+    for child in children:
+        child.start()
+    report = SimulationReport(path=job.path)
+    finished = 0
+    failure: str | None = None
+    while finished < workers:
+        try:
+            kind, value = messages.get(timeout=1.0)
+        except queue_module.Empty:
+            if any(c.exitcode not in (None, 0) for c in children):
+                failure = failure or "một tiến trình mô phỏng đã dừng bất thường"
+                break
+            continue
+        if kind == "progress" and progress is not None:
+            progress(value)
+        elif kind == "done":
+            report.add(value)
+            finished += 1
+        elif kind == "error":
+            failure = str(value)
+            finished += 1
+    for child in children:
+        child.join(timeout=None if failure is None else 5)
+        if child.is_alive():  # pragma: no cover - only after a failure elsewhere
+            child.terminate()
+    if failure is not None:
+        raise MotcuaError(f"Mô phỏng thất bại: {failure}")
+    return report
+
+
+def _child(job: _Job, part: tuple[int, int], messages: Any) -> None:  # pragma: no cover
+    """The body of one forked part (covered by the PostgreSQL test, in a child process)."""
+    from django.db import connections
+
+    try:
+        ref = load_reference(limit_procedures=job.limit_procedures)
+        report = _simulate_part(job, ref, part, lambda n: messages.put(("progress", n)))
+        messages.put(("done", report))
+    except BaseException as exc:
+        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connections.close_all()
+
+
+def _simulate_part(
+    job: _Job,
+    ref: Reference,
+    part: tuple[int, int] | None,
+    progress: Callable[[int], Any] | None,
+) -> SimulationReport:
+    moment = job.moment
+    report = SimulationReport(path=job.path)
     backend: Backend
-    if path == "bulk":
+    bulk: Any = None
+    if job.path == "bulk":
         from motcua.dossiers.simulation_bulk import BulkBackend
 
-        backend = BulkBackend(ref, batch=batch)
+        bulk = backend = BulkBackend(
+            ref,
+            batch=job.batch,
+            id_base=job.id_base,
+            sequences=job.sequences,
+            write_sequences=part is None or part[0] == 0,
+        )
     else:
         backend = ServicesBackend(ref)
     live: dict[int, tuple[Dossier, Arrival]] = {}
@@ -715,21 +904,25 @@ def simulate(
             live[index] = (d, arrival)
             schedule(d, arrival, step.at)
 
-    context = simulated_identity() if path == "services" else contextlib.nullcontext()
+    context = simulated_identity() if job.path == "services" else contextlib.nullcontext()
     with context as identity:
         if isinstance(backend, ServicesBackend) and identity is not None:
             backend.fake, backend.queue = identity
         pending = 0
         for arrival in arrivals(
             ref,
-            dossiers=dossiers,
-            start=start_day,
+            dossiers=job.dossiers,
+            start=job.start_day,
             end=clock.local_day(moment),
-            seed=seed,
-            rates=rates or Rates(),
-            applicant_ids=applicant_ids,
+            seed=job.seed,
+            rates=job.rates,
+            applicant_ids=job.applicant_ids,
+            part=part,
         ):
             if arrival.at > moment:
+                continue
+            if isinstance(arrival, Foreign):
+                bulk.count_foreign(arrival.receiving_id, arrival.at)
                 continue
             drain(arrival.at)
             d = backend.create(arrival)
@@ -746,5 +939,4 @@ def simulate(
         backend.finish()
         if progress is not None and pending:
             progress(pending)
-    report.seconds = time.monotonic() - started
     return report

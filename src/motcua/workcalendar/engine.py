@@ -68,6 +68,13 @@ def _fmt(day: date) -> str:
 
 
 def _check_amount(amount: Amount, *, integral: bool = False) -> float:
+    kind = type(amount)
+    if kind is int:  # the usual case, by exact type (bool is not int here)
+        if amount < 0:
+            raise InvalidAmount(f"Thời hạn không được là số âm (đã nhận: {amount}).")
+        return float(amount)
+    if kind is Fraction and not integral and amount.numerator >= 0:  # type: ignore[union-attr]
+        return float(amount)
     if isinstance(amount, bool) or not isinstance(amount, int | float | Decimal | Fraction):
         raise InvalidAmount(f"Thời hạn phải là một số (đã nhận: {amount!r}).")
     value = float(amount)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from tqdm import tqdm
 
 from motcua.common.errors import MotcuaError
@@ -28,10 +30,23 @@ class Command(BaseCommand):
             help="bulk: ghi theo lô (nhanh); services: gọi từng dịch vụ nghiệp vụ.",
         )
         parser.add_argument("--batch", type=int, default=5000, help="Số hồ sơ mỗi lô ghi.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Số tiến trình song song (đường bulk). Mặc định: số lõi CPU trên PostgreSQL, "
+            "1 trên SQLite.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dossiers"] <= 0 or options["years"] <= 0:
             raise CommandError("--dossiers và --years phải lớn hơn 0.")
+        workers = options["workers"]
+        if workers is None:
+            parallel = connection.vendor == "postgresql" and options["path"] == "bulk"
+            workers = min(os.cpu_count() or 1, 8) if parallel else 1
+        if workers < 1 or (workers > 1 and options["path"] != "bulk"):
+            raise CommandError("--workers phải ≥ 1; chạy song song chỉ với --path bulk.")
         bar = tqdm(
             total=options["dossiers"], unit="hồ sơ", file=self.stderr, disable=None, smoothing=0.1
         )
@@ -43,6 +58,7 @@ class Command(BaseCommand):
                 path=options["path"],
                 batch=options["batch"],
                 progress=bar.update,
+                workers=workers,
             )
         except MotcuaError as exc:
             raise CommandError(str(exc)) from None
