@@ -14,4 +14,5 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("quan-tri/", admin.site.urls),
     path("", include("motcua.accounts.urls")),
+    path("", include("motcua.api.urls")),
 ]

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "motcua.ratings",
     "motcua.queueing",
     "motcua.demo",
+    # django-ninja: listed so its docs page uses the package's own static files (no CDN).
+    "ninja",
+    "motcua.api",
+    "motcua.integrations",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logs every /api/ call (docs/integration.md).
+    "motcua.api.middleware.ApiCallLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",

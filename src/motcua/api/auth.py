@@ -1,0 +1,130 @@
+"""Who is calling: an API client (``Authorization: Bearer mc_…``) or a signed-in web user (the
+session cookie, with Django's CSRF check on writes). ``request.auth`` is a :class:`Principal`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+
+from motcua.accounts.models import User, UserKind
+from motcua.api.errors import ApiError
+from motcua.api.models import ApiClient, Scope
+from motcua.api.services import api_client_authenticate, api_rate_hit
+from motcua.dossiers.access import dossiers_visible_to
+from motcua.dossiers.errors import DossierNotFound
+from motcua.dossiers.models import Dossier
+
+
+@dataclass
+class Principal:
+    """The caller. ``user`` is who acts in the engine: the session user, or the client's
+    service account (``None``: the client acts as the system, for online submissions)."""
+
+    client: ApiClient | None
+    user: User | None
+    _agency_ids: list[int] | None = None
+
+    @property
+    def key(self) -> str:
+        if self.client is not None:
+            return f"client:{self.client.pk}"
+        return f"user:{self.user.pk if self.user else 0}"
+
+    @property
+    def is_citizen(self) -> bool:
+        return (
+            self.client is None
+            and self.user is not None
+            and self.user.kind in (UserKind.CITIZEN, UserKind.ORGANISATION)
+        )
+
+    def require(self, scope: Scope) -> None:
+        """A client needs the scope; a web user's role decides in the engine."""
+        if self.client is not None and not self.client.has_scope(scope):
+            raise ApiError(403, "scope_missing", details={"scope": scope.value})
+
+    def agency_ids(self) -> list[int]:
+        if self.client is None:
+            return []
+        if self._agency_ids is None:
+            self._agency_ids = list(self.client.agencies.values_list("pk", flat=True))
+        return self._agency_ids
+
+    def dossiers(self) -> QuerySet[Dossier]:
+        """The dossiers the caller may see. A client: those whose receiving, current or
+        competent agency is one of its agencies (and, when it acts as an officer, in that
+        officer's scope too). A web user: ``dossiers.access`` as on the web pages."""
+        if self.client is None:
+            return dossiers_visible_to(self.user)
+        ids = self.agency_ids()
+        if not ids:
+            return Dossier.objects.none()
+        qs = Dossier.objects.filter(
+            Q(receiving_agency_id__in=ids)
+            | Q(current_agency_id__in=ids)
+            | Q(competent_agency_id__in=ids)
+        )
+        if self.user is not None:
+            qs = qs.filter(pk__in=dossiers_visible_to(self.user).values("pk"))
+        return qs
+
+    def dossier(self, code: str) -> Dossier:
+        """The dossier by code if the caller may see it, else ``DossierNotFound`` (404)."""
+        found = self.dossiers().filter(code=code.strip()).first()
+        if found is None:
+            raise DossierNotFound()
+        return found
+
+
+def _mark(request: HttpRequest, client: ApiClient | None, user: User | None) -> None:
+    request.api_client = client  # type: ignore[attr-defined]
+    request.api_user = user  # type: ignore[attr-defined]
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer mc_<prefix>_<secret>``. A revoked or unknown key is refused at
+    once; each call counts against the client's per-minute limit (429 beyond it)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        client = api_client_authenticate(token)
+        if client is None:
+            return None
+        user = client.user if client.user_id else None
+        if user is not None and not user.is_active:
+            return None
+        _mark(request, client, user)
+        decision = api_rate_hit(client)
+        if not decision.allowed:
+            raise ApiError(
+                429,
+                "rate_limited",
+                details={"limit_per_minute": decision.limit},
+                headers={"Retry-After": str(decision.retry_after)},
+            )
+        return Principal(client=client, user=user)
+
+
+class WebSession(APIKeyCookie):
+    """The signed-in officer or citizen of the web pages (CSRF checked on writes)."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        user: Any = request.user
+        if user.is_authenticated and user.is_active:
+            _mark(request, None, user)
+            return Principal(client=None, user=user)
+        return None
+
+
+class Public:
+    """Marker for public operations (catalogue, tracking): no authentication needed."""
+
+
+AUTH = [ApiKeyAuth(), WebSession()]

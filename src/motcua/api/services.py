@@ -1,0 +1,245 @@
+"""API clients: issuing and revoking keys, authenticating a call, the rate limit, the call log
+and idempotent writes. The only code that writes the models of ``motcua.api``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from motcua.accounts.models import User
+from motcua.agencies.models import Agency
+from motcua.api.models import ApiCall, ApiClient, IdempotencyRecord, Scope
+from motcua.audit.services import audit_log
+from motcua.common.errors import ValidationFailed
+
+KEY_PREFIX = "mc_"
+_PREFIX_LEN = 12
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check_scopes(scopes: Iterable[str]) -> list[str]:
+    known = set(Scope.values)
+    chosen = sorted(set(scopes))
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise ValidationFailed(f"Quyền thao tác không hợp lệ: {', '.join(unknown)}.")
+    return chosen
+
+
+def api_client_create(
+    *,
+    actor: User | None,
+    name: str,
+    scopes: Iterable[str],
+    agencies: Iterable[Agency] = (),
+    user: User | None = None,
+    rate_limit_per_minute: int = 120,
+    description: str = "",
+) -> tuple[ApiClient, str]:
+    """Create a client and return it with its key, which is shown once and never stored."""
+    if not name.strip():
+        raise ValidationFailed("Phải đặt tên cho hệ thống kết nối.")
+    client = ApiClient(
+        name=name.strip(),
+        description=description,
+        user=user,
+        scopes=_check_scopes(scopes),
+        rate_limit_per_minute=rate_limit_per_minute,
+    )
+    key = api_client_set_key(client)
+    with transaction.atomic():
+        client.save()
+        client.agencies.set(list(agencies))
+        audit_log(
+            actor=actor,
+            action="api.client_create",
+            object_type="api_client",
+            object_id=str(client.pk),
+            data={"name": client.name, "scopes": client.scopes},
+        )
+    return client, key
+
+
+def api_client_set_key(client: ApiClient) -> str:
+    """Give ``client`` a fresh key (not saved): ``mc_<12 characters>_<secret>``."""
+    prefix = secrets.token_hex(_PREFIX_LEN // 2)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    client.key_prefix = prefix
+    client.key_hash = _hash(key)
+    return key
+
+
+def api_client_rotate(*, actor: User | None, client: ApiClient) -> str:
+    """Replace the key: the old key stops working at once."""
+    key = api_client_set_key(client)
+    with transaction.atomic():
+        client.save(update_fields=["key_prefix", "key_hash"])
+        audit_log(
+            actor=actor,
+            action="api.client_rotate",
+            object_type="api_client",
+            object_id=str(client.pk),
+        )
+    return key
+
+
+def api_client_revoke(*, actor: User | None, client: ApiClient) -> None:
+    """Revoke: the next call with the key is refused (no cache)."""
+    with transaction.atomic():
+        client.is_active = False
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["is_active", "revoked_at"])
+        audit_log(
+            actor=actor,
+            action="api.client_revoke",
+            object_type="api_client",
+            object_id=str(client.pk),
+        )
+
+
+def api_client_authenticate(key: str) -> ApiClient | None:
+    """The active client holding ``key``, else ``None`` (compared in constant time)."""
+    key = key.strip()
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    prefix = key[len(KEY_PREFIX) : len(KEY_PREFIX) + _PREFIX_LEN]
+    client = ApiClient.objects.filter(key_prefix=prefix).first()
+    if client is None or not hmac.compare_digest(client.key_hash, _hash(key)):
+        return None
+    if not client.is_active or client.revoked_at is not None:
+        return None
+    return client
+
+
+# --- rate limit -----------------------------------------------------------------------------
+
+_RATE_SQL = (
+    "INSERT INTO api_ratewindow (client_id, minute, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (client_id, minute) DO UPDATE SET count = api_ratewindow.count + 1 "
+    "RETURNING count"
+)
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+
+
+def api_rate_hit(client: ApiClient, *, now: dt.datetime | None = None) -> RateDecision:
+    """Count one call in the client's current minute (one upsert, atomic on PostgreSQL and
+    SQLite) and say whether it is within the limit."""
+    moment = now or timezone.now()
+    window = moment.replace(second=0, microsecond=0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_RATE_SQL, [client.pk, connection.ops.adapt_datetimefield_value(window)])
+        count = int(cursor.fetchone()[0])
+    limit = client.rate_limit_per_minute
+    retry = 60 - moment.second
+    return RateDecision(count <= limit, limit, max(limit - count, 0), retry)
+
+
+# --- call log -------------------------------------------------------------------------------
+
+
+def api_call_log(
+    *,
+    at: dt.datetime,
+    client: ApiClient | None,
+    user: User | None,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: int,
+    ip: str | None,
+    idempotency_key: str = "",
+) -> None:
+    ApiCall.objects.create(
+        at=at,
+        client=client,
+        user=user,
+        method=method[:8],
+        path=path[:300],
+        status=status,
+        duration_ms=max(duration_ms, 0),
+        ip=ip,
+        idempotency_key=idempotency_key[:200],
+    )
+    if client is not None:
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)
+
+
+# --- idempotency ----------------------------------------------------------------------------
+
+
+class IdempotencyMismatch(ValidationFailed):
+    code = "idempotency_key_reused"
+
+
+def request_hash(payload: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def idempotent(
+    *,
+    principal: str,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+    run: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any, bool]:
+    """Run the write ``run`` (returning ``(status, JSON body)``) at most once per
+    ``(principal, key)``. Returns ``(status, body, replayed)``.
+
+    The record is inserted first, in the write's own transaction: a concurrent retry with the
+    same key waits on the unique index until the first commits, then reads its answer. A failed
+    write rolls back its record too, so a retry after an error runs again.
+    """
+    if not key:
+        status, body = run()
+        return status, body, False
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise ValidationFailed("Idempotency-Key phải có từ 1 đến 200 ký tự.")
+    digest = request_hash({"method": method, "path": path, "payload": payload})
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                principal=principal,
+                key=key,
+                method=method,
+                path=path[:300],
+                request_hash=digest,
+                status_code=0,
+            )
+            status, body = run()
+            record.status_code = status
+            record.response = body
+            record.save(update_fields=["status_code", "response"])
+    except IntegrityError:
+        found = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+        if found is None:  # pragma: no cover - the other write rolled back meanwhile
+            raise
+        if found.request_hash != digest:
+            raise IdempotencyMismatch(
+                "Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới."
+            ) from None
+        return found.status_code, found.response, True
+    return status, body, False
