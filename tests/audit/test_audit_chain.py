@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from motcua.audit.chain import (
     GENESIS_HASH,
@@ -116,3 +119,56 @@ def test_data_is_normalised_to_plain_json() -> None:
         "nested": {"tên": ["Nguyễn Thị Bình"]},
     }
     assert canonical_json({"b": 1, "a": "ồ"}) == '{"a":"ồ","b":1}'
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    data=st.dictionaries(st.text(max_size=8), _JSON, max_size=4),
+    actor_repr=st.text(max_size=20),
+    object_id=st.text(min_size=1, max_size=20),
+    agency_id=st.none() | st.integers(min_value=1),
+)
+def test_spliced_hash_is_the_hash_of_the_whole_canonical_payload(
+    data: dict, actor_repr: str, object_id: str, agency_id: int | None
+) -> None:
+    """``entry_hash_with_data_json`` (bulk writers) gives what hashing the whole payload gives."""
+
+    from motcua.audit.chain import canonical_at, canonical_json, entry_hash
+
+    at = datetime(2026, 3, 2, 2, 0, 0, 123, tzinfo=UTC)
+    payload = {
+        "v": 1,
+        "chain": 3,
+        "seq": 42,
+        "at": canonical_at(at),
+        "actor_id": 7,
+        "actor_repr": actor_repr,
+        "action": "dossier.accept",
+        "object_type": "dossier",
+        "object_id": object_id,
+        "agency_id": agency_id,
+        "data": data,
+        "prev_hash": "ab" * 32,
+    }
+    whole = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    assert whole == entry_hash(
+        chain=3,
+        seq=42,
+        at=at,
+        actor_id=7,
+        actor_repr=actor_repr,
+        action="dossier.accept",
+        object_type="dossier",
+        object_id=object_id,
+        agency_id=agency_id,
+        data=data,
+        prev_hash="ab" * 32,
+    )

@@ -130,18 +130,58 @@ def entry_hash(
     Version 1 of the format. Changing the field list or the encoding would invalidate every
     stored hash: a new format needs a new version marker stored per entry.
     """
-    payload = {
-        "v": 1,
-        "chain": chain,
-        "seq": seq,
-        "at": canonical_at(at),
-        "actor_id": actor_id,
-        "actor_repr": actor_repr,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "agency_id": agency_id,
-        "data": data,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    return entry_hash_with_data_json(
+        chain=chain,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        actor_repr=actor_repr,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        agency_id=agency_id,
+        data_json=canonical_json(data),
+        prev_hash=prev_hash,
+    )
+
+
+def entry_hash_with_data_json(
+    *,
+    chain: int,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    actor_repr: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    agency_id: int | None,
+    data_json: str,
+    prev_hash: str,
+) -> str:
+    """:func:`entry_hash` given ``canonical_json(data)`` (bulk writers store that same text).
+
+    The canonical JSON of the whole entry is that of its fields in key order, so it is spliced
+    together around ``data_json``: the keys before ``"data"``, then ``data``, then the rest —
+    exactly the text ``canonical_json`` of the whole payload gives (tested)."""
+    head = canonical_json(
+        {
+            "action": action,
+            "actor_id": actor_id,
+            "actor_repr": actor_repr,
+            "agency_id": agency_id,
+            "at": canonical_at(at),
+            "chain": chain,
+        }
+    )
+    tail = canonical_json(
+        {
+            "object_id": object_id,
+            "object_type": object_type,
+            "prev_hash": prev_hash,
+            "seq": seq,
+            "v": 1,
+        }
+    )
+    text = f'{head[:-1]},"data":{data_json},{tail[1:]}'
+    return hashlib.sha256(text.encode()).hexdigest()

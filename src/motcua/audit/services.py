@@ -11,7 +11,15 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from motcua.audit.chain import GENESIS_HASH, MAX_CHAINS, chain_for, entry_hash, normalise_data
+from motcua.audit.chain import (
+    GENESIS_HASH,
+    MAX_CHAINS,
+    canonical_json,
+    chain_for,
+    entry_hash,
+    entry_hash_with_data_json,
+    normalise_data,
+)
 from motcua.audit.models import AuditChainHead, AuditEntry
 
 if TYPE_CHECKING:
@@ -233,7 +241,8 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
             seq, prev = state[chain]
             seq += 1
             moment = now if r.at is None else r.at
-            digest = entry_hash(
+            data_json = canonical_json(payload)  # hashed, and stored as is on PostgreSQL
+            digest = entry_hash_with_data_json(
                 chain=chain,
                 seq=seq,
                 at=moment,
@@ -243,7 +252,7 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
                 object_type=r.object_type,
                 object_id=object_id,
                 agency_id=r.agency_id,
-                data=payload,
+                data_json=data_json,
                 prev_hash=prev,
             )
             state[chain] = (seq, digest)
@@ -261,6 +270,7 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
                     payload,
                     prev,
                     digest,
+                    data_json,
                 )
             )
         _insert_entries(rows)
@@ -278,12 +288,16 @@ def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
         copy_tuples(
             AuditEntry._meta.db_table,
             _ENTRY_COLUMNS,
-            ((*row[:9], Jsonb(row[9]), *row[10:]) for row in rows),
+            (
+                # The canonical JSON text when the caller has it (jsonb parses it), else Jsonb.
+                (*row[:9], row[12] if len(row) > 12 else Jsonb(row[9]), *row[10:12])
+                for row in rows
+            ),
         )
         return
     # ``AuditEntry.objects`` refuses bulk inserts so that no caller places entries in a chain
     # by hand; this function computed each entry's place exactly as ``audit_log`` does.
-    entries = [AuditEntry(**dict(zip(_ENTRY_COLUMNS, row, strict=True))) for row in rows]
+    entries = [AuditEntry(**dict(zip(_ENTRY_COLUMNS, row[:12], strict=True))) for row in rows]
     models.QuerySet(AuditEntry).bulk_create(entries, batch_size=2000)  # type: ignore[arg-type]
 
 
