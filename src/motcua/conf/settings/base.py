@@ -256,6 +256,22 @@ MOTCUA_QUEUE_SPEECH = env_bool(
     "(Debian package espeak-ng) on the server.",
 )
 
+# Integrations (docs/integration.md): webhooks and the national portal bridge.
+MOTCUA_EVENT_SOURCE = env_str(
+    "MOTCUA_EVENT_SOURCE",
+    "urn:motcua",
+    help="CloudEvents 'source' of the dossier events (e.g. https://dichvucong.tinh.gov.vn).",
+)
+MOTCUA_WEBHOOK_TIMEOUT = env_int(
+    "MOTCUA_WEBHOOK_TIMEOUT", 10, help="Seconds to wait for a webhook receiver to answer."
+)
+MOTCUA_INTEGRATION_ALERT_EMAILS = env_list(
+    "MOTCUA_INTEGRATION_ALERT_EMAILS",
+    [],
+    help="Who is e-mailed when a webhook message fails for good after 24 hours "
+    "(default: the active superusers' addresses).",
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

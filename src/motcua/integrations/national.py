@@ -1,0 +1,143 @@
+"""The bridge to the Cổng Dịch vụ công quốc gia (national public service portal): how a motcua
+dossier maps onto the national sync record. One module, pure functions, no I/O.
+
+The provincial system must synchronise every status and result of a dossier with the national
+portal (NĐ 118/2025/NĐ-CP Điều 27 khoản 2 điểm d) and keep the fields QĐ 766/QĐ-TTg needs for
+its indicators (rules.md §4.3). The national portal's real interface is not public: the field
+names below are the names used by the QĐ 766 formula description and provincial back ends
+(rules.md §4.3, §8.1) [C2]; the envelope (``MaHoSo`` key, ``LichSu`` list, ISO 8601 moments) is
+**ours**, defined here and in docs/integration.md.
+
+Status codes: the 10 national codes of rules.md §8.1 come from ``motcua.dossiers.national``
+(``NATIONAL_STATUS``, the engine's own mapping — one source of truth); this module only reads
+them.
+
+Field mapping (motcua → national):
+
+================================  ===========================================================
+``code``                          ``MaHoSo``
+``procedure.code``                ``MaTTHC``
+receiving agency identifier       ``MaCoQuan`` (mã định danh điện tử, QĐ 20/2020/QĐ-TTg)
+``national_status``               ``TrangThaiHoSo`` (1–10, rules.md §8.1)
+``submitted_at``                  ``NgayNopHoSo``
+``received_at``                   ``NgayTiepNhan`` (tiếp nhận đầy đủ, hợp lệ — Đ17.3)
+``due_at``                        ``NgayHenTra``
+``ended_at``                      ``NgayKetThucXuLy`` (QĐ 766 2.1)
+``returned_at``                   ``NgayTraKetQua``
+``channel``                       ``KenhThucHien`` (1 trực tiếp, 2 trực tuyến, 3 bưu chính)
+``limit_value`` / ``limit_unit``  ``ThoiGianGiaiQuyet`` / ``DonViTinh``
+document ``file``                 ``TaiLieuNop[].DuocSoHoa`` (1 có tệp số hóa, 0 không)
+document ``reused``               ``TaiLieuNop[].DuocLayTuKhoDMQG`` (1 lấy từ kho dữ liệu, 0 không)
+any digitised component           ``HoSoCoThanhPhanSoHoa`` (1 / 0)
+``fee_amount`` / ``paid_at``      ``DanhSachPhiLePhi[].Gia`` / ``DuocThanhToanTrucTuyen``
+                                  (1 đã thanh toán trực tuyến, 2 không — rules.md §4.3)
+``applicant.user`` set            ``TaiKhoanDuocXacThucVoiVNeID`` (1 / 0: the citizen account
+                                  signs in with VNeID; a counter dossier has none → 0)
+``outcome``                       ``KetQuaDungHan`` (1 trước hạn, 2 đúng hạn, 3 quá hạn — ours)
+================================  ===========================================================
+
+Not mapped (motcua does not hold them yet): ``MaKetQua`` / ``DuongDanTepTinKetQua`` (the result
+document), ``MaCSDL``; they are sent as ``null``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from django.utils import timezone
+
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.national import NATIONAL_STATUS, NationalStatus, national_status
+from motcua.dossiers.workflow import DossierStatus
+from motcua.workcalendar.units import TimeLimitUnit
+
+#: ``KenhThucHien`` (rules.md §4.3).
+CHANNEL_CODE: Final = {"direct": 1, "online": 2, "postal": 3}
+CHANNEL_FROM_CODE: Final = {code: channel for channel, code in CHANNEL_CODE.items()}
+
+#: ``DonViTinh`` of the time limit.
+UNIT_LABEL: Final = {unit.value: unit.label for unit in TimeLimitUnit}
+
+#: ``KetQuaDungHan`` — ours (the portal computes timeliness itself from the dates).
+OUTCOME_CODE: Final = {"early": 1, "on_time": 2, "late": 3}
+
+
+def status_code(status: DossierStatus | str) -> int | None:
+    """The national code (1–10) of a motcua status; ``None`` for a draft (never synced)."""
+    code = national_status(DossierStatus(status))
+    return int(code) if code is not None else None
+
+
+def status_table() -> list[tuple[str, int | None, str]]:
+    """Every motcua status with its national code and label (for the docs and the admin)."""
+    return [
+        (s.value, int(c) if c is not None else None, NationalStatus(c).label if c else "—")
+        for s, c in NATIONAL_STATUS.items()
+    ]
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def _number(value: Any) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
+
+
+def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str, Any]:
+    """The national sync record of ``dossier``, after ``event`` when one is given (the status
+    is the event's target, so each pushed message carries the status it announces)."""
+    status = event.to_status if event is not None else dossier.status
+    documents = list(dossier.documents.all())
+    paid_online = dossier.paid_at is not None and dossier.channel == "online"
+    record: dict[str, Any] = {
+        "MaHoSo": dossier.code,
+        "MaTTHC": dossier.procedure_version.procedure.code,
+        "TenTTHC": dossier.procedure_version.name,
+        "MaCoQuan": dossier.receiving_agency.code,
+        "MaCoQuanGiaiQuyet": dossier.competent_agency.code,
+        "TrangThaiHoSo": status_code(status),
+        "NgayNopHoSo": _moment(dossier.submitted_at),
+        "NgayTiepNhan": _moment(dossier.received_at),
+        "NgayHenTra": _moment(dossier.due_at),
+        "NgayKetThucXuLy": _moment(dossier.ended_at),
+        "NgayTraKetQua": _moment(dossier.returned_at),
+        "KenhThucHien": CHANNEL_CODE[dossier.channel],
+        "ThoiGianGiaiQuyet": _number(dossier.limit_value),
+        "DonViTinh": UNIT_LABEL.get(dossier.limit_unit) if dossier.limit_unit else None,
+        "KetQuaDungHan": OUTCOME_CODE.get(dossier.outcome) if dossier.outcome else None,
+        "ChuHoSo": dossier.applicant.display_name,
+        "TaiKhoanDuocXacThucVoiVNeID": 1 if dossier.applicant.user_id else 0,
+        "HoSoCoThanhPhanSoHoa": 1 if any(d.file for d in documents) else 0,
+        "TaiLieuNop": [
+            {
+                "TenTaiLieu": d.name,
+                "DuocSoHoa": 1 if d.file else 0,
+                "DuocLayTuKhoDMQG": 1 if d.reused else 0,
+                "MaHash": d.sha256 or None,
+            }
+            for d in documents
+        ],
+        "DanhSachPhiLePhi": (
+            [{"TenPhiLePhi": "Phí, lệ phí", "Gia": dossier.fee_amount}]
+            if dossier.fee_amount is not None
+            else []
+        ),
+        "DuocThanhToanTrucTuyen": 1 if paid_online else 2,
+        "MaKetQua": None,
+        "DuongDanTepTinKetQua": None,
+        "MaCSDL": None,
+    }
+    if event is not None:
+        record["LichSu"] = {
+            "STT": event.seq,
+            "ThaoTac": event.action,
+            "TrangThaiTruoc": status_code(event.from_status),
+            "TrangThaiSau": status_code(event.to_status),
+            "ThoiDiem": _moment(event.at),
+            "NoiDung": event.note or None,
+        }
+    return record
