@@ -15,4 +15,5 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.api.urls")),
+    path("xep-hang/", include("motcua.queueing.urls")),
 ]

@@ -151,6 +151,7 @@ AT_COUNTER = (TicketStatus.CALLED, TicketStatus.SERVING)
 
 class Priority(models.TextChoices):
     NONE = "", "Không ưu tiên"
+    GENERAL = "general", "Ưu tiên (người cao tuổi, phụ nữ mang thai, người khuyết tật)"
     ELDERLY = "elderly", "Người cao tuổi"
     PREGNANT = "pregnant", "Phụ nữ mang thai"
     DISABILITY = "disability", "Người khuyết tật"
@@ -309,6 +310,7 @@ class EventKind(models.TextChoices):
     TRANSFER = "transfer", "Chuyển"
     CANCEL = "cancel", "Hủy"
     LINK = "link", "Liên kết hồ sơ"
+    RATE = "rate", "Đánh giá"
 
 
 class TicketEvent(AppendOnlyModel):

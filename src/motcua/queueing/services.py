@@ -604,3 +604,71 @@ def ticket_link_dossier(
             data={"dossier": dossier.code},
         )
     return link
+
+
+# --- rating at the counter -----------------------------------------------------------------
+
+#: Minutes after the end of a service during which the counter's screen asks for a rating.
+RATING_WINDOW = dt.timedelta(minutes=30)
+
+
+def ticket_to_rate(counter: Counter, at: dt.datetime | None = None) -> Ticket | None:
+    """The ticket the counter's rating screen asks about: the last one finished there within
+    ``RATING_WINDOW`` and not rated yet (ND 118/2025 Đ13.2b: touch screens to rate)."""
+    from motcua.ratings.models import Rating
+
+    moment = _now(at)
+    ticket = (
+        Ticket.objects.select_related("site", "officer")
+        .filter(
+            counter=counter,
+            status=TicketStatus.DONE,
+            finished_at__gte=moment - RATING_WINDOW,
+            finished_at__lte=moment,
+        )
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if ticket is None or Rating.objects.filter(subject=f"ticket:{ticket.pk}").exists():
+        return None
+    return ticket
+
+
+def ticket_rate(*, ticket: Ticket, level: int, at: dt.datetime | None = None) -> list[Any]:
+    """Record the citizen's rating of the service at the counter in the shared ratings store
+    (``ratings.services.rating_record``, source ``COUNTER_DEVICE``, subject ``ticket:<id>``,
+    the officer who served). One rating per dossier the ticket led to, so each dossier carries
+    its TT 01/2018 Đ13 indicator 7 score; one without a dossier when none was received. A
+    ticket is rated once."""
+    from motcua.ratings.models import Rating, Source
+    from motcua.ratings.services import rating_record
+
+    moment = _now(at)
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("site", "officer")
+            .get(pk=ticket.pk)
+        )
+        if locked.status != TicketStatus.DONE:
+            raise QueueError("Chỉ đánh giá được sau khi cán bộ đã phục vụ xong.")
+        subject = f"ticket:{locked.pk}"
+        if Rating.objects.filter(subject=subject).exists():
+            raise QueueError("Lượt phục vụ này đã được đánh giá. Xin cảm ơn!")
+        dossiers: list[Any] = [
+            link.dossier for link in locked.dossier_links.select_related("dossier")
+        ]
+        ratings = [
+            rating_record(
+                level=level,
+                source=Source.COUNTER_DEVICE,
+                dossier=dossier,
+                agency=locked.site.agency,
+                officer=locked.officer,
+                subject=subject,
+                at=moment,
+            )
+            for dossier in (dossiers or [None])
+        ]
+        _record(locked, EventKind.RATE, moment, data={"level": level})
+    return ratings
