@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.api.urls")),
     path("xep-hang/", include("motcua.queueing.urls")),
+    path("can-bo/", include("motcua.workspace.urls")),
 ]

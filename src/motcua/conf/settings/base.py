@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",
     "motcua.api",
     "motcua.integrations",
+    "motcua.workspace",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,30 @@ MOTCUA_INTEGRATION_ALERT_EMAILS = env_list(
     [],
     help="Who is e-mailed when a webhook message fails for good after 24 hours "
     "(default: the active superusers' addresses).",
+)
+
+# Officer workspace (docs/workspace.md): scans at the counter, public tracking links on the
+# forms, and the agency certificate that signs results (PAdES, pyhanko).
+MOTCUA_UPLOAD_MAX_MB = env_int(
+    "MOTCUA_UPLOAD_MAX_MB", 10, help="Largest scan accepted at the counter, in megabytes."
+)
+MOTCUA_PUBLIC_BASE_URL = env_str(
+    "MOTCUA_PUBLIC_BASE_URL",
+    "http://localhost:8000",
+    help="Public address of the portal, printed (and put in the QR code) on receipts: "
+    "{base}/tra-cuu/{code}/.",
+)
+MOTCUA_SIGNING_DIR = env_str(
+    "MOTCUA_SIGNING_DIR",
+    str(DATA_DIR / "chung-thu"),
+    help="Directory of the agencies' signing certificates (PKCS#12): {agency code}.p12, or "
+    "default.p12 for every agency.",
+    shown="$MOTCUA_DATA_DIR/chung-thu",
+)
+MOTCUA_SIGNING_PASSPHRASE = env_str(
+    "MOTCUA_SIGNING_PASSPHRASE",
+    "",
+    help="Passphrase of the PKCS#12 signing certificates (empty: none).",
 )
 
 LOGGING = {

@@ -1,0 +1,443 @@
+"""Writes of the workspace. Dossier state changes go through ``motcua.dossiers.services`` only;
+this module adds the checks that belong to the counter (the procedure version in force, the
+personal ID, the scans checked by content, the checklist of required documents) and the records
+the engine does not hold (fee receipts, result files and signatures, handovers), each with its
+audit entry, in the same transaction as the engine's action."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from motcua.accounts.models import User
+from motcua.agencies.models import Agency
+from motcua.audit.services import audit_log
+from motcua.catalogue.models import ProcedureVersion, RequiredDocument
+from motcua.catalogue.selectors import procedure_version_for
+from motcua.common.errors import ValidationFailed
+from motcua.common.text import nfc
+from motcua.dossiers import services as engine
+from motcua.dossiers.access import access_dossier_for_officer
+from motcua.dossiers.errors import DossierInvalid
+from motcua.dossiers.models import DocumentForm, Dossier
+from motcua.workspace import signing
+from motcua.workspace.models import (
+    FeeCollection,
+    HandoverMethod,
+    PaymentMethod,
+    ResultDocument,
+    ResultHandover,
+)
+from motcua.workspace.validation import (
+    enterprise_code_problem,
+    personal_id_problem,
+    sniff,
+    upload_problem,
+)
+
+OBJECT_TYPE = "dossier"
+
+
+def upload_limit() -> int:
+    return int(settings.MOTCUA_UPLOAD_MAX_MB) * 1024 * 1024
+
+
+def check_upload(upload: UploadedFile) -> str | None:
+    """The Vietnamese problem with an uploaded scan (by content, not name), or ``None``."""
+    size = upload.size or 0
+    upload.seek(0)
+    head = upload.read(16)
+    tail = b""
+    if size:
+        upload.seek(max(0, size - 1024))
+        tail = upload.read(1024)
+    upload.seek(0)
+    return upload_problem(upload.name or "tệp", head, tail, size, upload_limit())
+
+
+@dataclass
+class ChecklistItem:
+    """One required document of the procedure as ticked at the counter."""
+
+    required: RequiredDocument
+    submitted: bool
+    form: str = DocumentForm.COPY
+    count: int = 1
+    upload: UploadedFile | None = None
+
+
+def missing_documents(items: Sequence[ChecklistItem]) -> list[str]:
+    """The required documents not ticked as submitted (shown before anything is saved)."""
+    return [i.required.name for i in items if not i.submitted]
+
+
+def applicant_problems(data: engine.ApplicantInput) -> list[str]:
+    problems: list[str] = []
+    if data.kind == "person":
+        if not data.full_name.strip():
+            problems.append("Phải ghi họ và tên người nộp hồ sơ.")
+        problem = personal_id_problem(data.personal_id, data.date_of_birth)
+        if problem:
+            problems.append(problem)
+    else:
+        if not data.organisation_name.strip():
+            problems.append("Phải ghi tên tổ chức, doanh nghiệp nộp hồ sơ.")
+        problem = enterprise_code_problem(data.enterprise_code)
+        if problem:
+            problems.append(problem)
+    if data.phone and not data.phone.replace(" ", "").lstrip("+").isdigit():
+        problems.append(f"Số điện thoại “{data.phone}” chỉ được gồm chữ số.")
+    return problems
+
+
+def version_problem(version: ProcedureVersion, at: dt.datetime) -> str | None:
+    """The version shown on the form must still be the one in force (NĐ 118/2025 Điều 17
+    khoản 3: the dossier is handled under the version in force when it is received)."""
+    current = procedure_version_for(version.procedure, at)
+    if current is None or current.pk != version.pk:
+        if current is None:
+            return (
+                f"Thủ tục {version.procedure.code} không còn phiên bản nào có hiệu lực; không "
+                "tiếp nhận được hồ sơ."
+            )
+        return (
+            f"Phiên bản {version.number} của thủ tục {version.procedure.code} không còn hiệu "
+            f"lực (phiên bản đang áp dụng là {current.number}); hãy chọn lại thủ tục."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class FeeInput:
+    amount: int
+    method: str
+    receipt_number: str
+
+
+class Decision:
+    ACCEPT = "accept"
+    SUPPLEMENT = "supplement"
+    REFUSE = "refuse"
+
+
+def intake(
+    *,
+    actor: User,
+    version: ProcedureVersion,
+    receiving_agency: Agency,
+    applicant: engine.ApplicantInput,
+    items: Sequence[ChecklistItem],
+    decision: str,
+    reason: str = "",
+    return_method: str = "counter",
+    fee: FeeInput | None = None,
+    due_at: dt.datetime | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Counter intake (tiếp nhận trực tiếp, NĐ 118/2025 Điều 15 khoản 1, Điều 17 khoản 1): check
+    everything first — nothing is saved when any check fails (``ValidationFailed`` listing every
+    problem at once) — then, in one transaction, receive the dossier and accept it
+    (``dossier_receive(accept=True)``), request a supplement (Mẫu 02, everything missing at
+    once) or refuse it (Mẫu 03), with the fee receipt when a fee is collected."""
+    moment = at or timezone.now()
+    problems: list[str] = []
+    problem = version_problem(version, moment)
+    if problem:
+        problems.append(problem)
+    problems += applicant_problems(applicant)
+    for item in items:
+        if item.upload is not None:
+            problem = check_upload(item.upload)
+            if problem:
+                problems.append(problem)
+        if item.count < 1:
+            problems.append(f"Số lượng bản của “{item.required.name[:60]}” phải từ 1 trở lên.")
+    missing = missing_documents(items)
+    if decision == Decision.ACCEPT and missing:
+        problems.append(
+            "Hồ sơ còn thiếu: " + "; ".join(missing) + ". Không tiếp nhận được: hãy lập Phiếu "
+            "yêu cầu bổ sung, hoàn thiện hồ sơ."
+        )
+    if decision == Decision.SUPPLEMENT and not (missing or reason.strip()):
+        problems.append("Phải nêu giấy tờ còn thiếu hoặc nội dung cần hoàn thiện.")
+    if decision == Decision.REFUSE and not reason.strip():
+        problems.append("Phải ghi lý do từ chối tiếp nhận hồ sơ.")
+    if decision == Decision.ACCEPT and fee is not None and fee.amount > 0:
+        if fee.method not in PaymentMethod.values:
+            problems.append("Phải chọn hình thức nộp phí, lệ phí (tiền mặt hoặc chuyển khoản).")
+        if not fee.receipt_number.strip():
+            problems.append("Phải ghi số biên lai thu phí, lệ phí.")
+        elif FeeCollection.objects.filter(receipt_number=fee.receipt_number.strip()).exists():
+            problems.append(
+                f"Số biên lai {fee.receipt_number.strip()} đã được dùng cho hồ sơ khác."
+            )
+    if problems:
+        raise ValidationFailed(" ".join(problems))
+    documents = [
+        engine.DocumentInput(
+            required_document=item.required,
+            submitted=item.submitted,
+            form=item.form,
+            count=item.count,
+            file=item.upload,
+            content_type=_content_type(item.upload),
+        )
+        for item in items
+    ]
+    fee_amount = fee.amount if fee is not None else None
+    with transaction.atomic():
+        dossier = engine.dossier_receive(
+            actor=actor,
+            procedure=version,
+            receiving_agency=receiving_agency,
+            applicant=applicant,
+            documents=documents,
+            return_method=return_method,
+            fee_amount=fee_amount,
+            at=moment,
+            accept=decision == Decision.ACCEPT,
+            due_at=due_at,
+        )
+        if decision == Decision.SUPPLEMENT:
+            text = reason.strip()
+            if missing:
+                text = ("Còn thiếu: " + "; ".join(missing) + ". " + text).strip()
+            dossier = engine.dossier_request_supplement(
+                actor=actor,
+                dossier=dossier.pk,
+                reason=text,
+                expected_version=dossier.version,
+                at=moment,
+            )
+        elif decision == Decision.REFUSE:
+            dossier = engine.dossier_refuse(
+                actor=actor,
+                dossier=dossier.pk,
+                reason=reason,
+                expected_version=dossier.version,
+                at=moment,
+            )
+        elif fee is not None and fee.amount > 0:
+            fee_collect(actor=actor, dossier=dossier, fee=fee, at=moment)
+    return dossier
+
+
+def _content_type(upload: UploadedFile | None) -> str:
+    if upload is None:
+        return ""
+    upload.seek(0)
+    kind = sniff(upload.read(16)) or "application/octet-stream"
+    upload.seek(0)
+    return kind
+
+
+def fee_collect(
+    *, actor: User, dossier: Dossier, fee: FeeInput, at: dt.datetime | None = None
+) -> FeeCollection:
+    """Record a fee collected at the counter with its receipt number (NĐ 118/2025 Điều 24)."""
+    moment = at or timezone.now()
+    number = fee.receipt_number.strip()
+    if fee.amount <= 0:
+        raise ValidationFailed("Số tiền thu phải lớn hơn 0.")
+    if not number:
+        raise ValidationFailed("Phải ghi số biên lai thu phí, lệ phí.")
+    with transaction.atomic():
+        if FeeCollection.objects.filter(receipt_number=number).exists():
+            raise ValidationFailed(f"Số biên lai {number} đã được dùng cho hồ sơ khác.")
+        row = FeeCollection.objects.create(
+            dossier=dossier,
+            amount=fee.amount,
+            method=PaymentMethod(fee.method).value,
+            receipt_number=number,
+            collected_at=moment,
+            collected_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="workspace.fee_collect",
+            object_type=OBJECT_TYPE,
+            object_id=str(dossier.uuid),
+            agency_id=dossier.receiving_agency_id,
+            data={"amount": fee.amount, "method": fee.method, "receipt": number},
+        )
+    return row
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def result_attach(
+    *, actor: User, code: str, upload: UploadedFile, name: str = ""
+) -> ResultDocument:
+    """Attach the result document (PDF only, checked by content) to a dossier being processed;
+    the leader signs it later (:func:`result_sign`). Out of scope → ``DossierNotFound``."""
+    with transaction.atomic():
+        dossier = access_dossier_for_officer(actor, code, lock=True)
+        if dossier.status not in (
+            "appraising",
+            "awaiting_approval",
+            "awaiting_signature",
+            "result_under_correction",
+        ):
+            raise DossierInvalid(
+                f"Chỉ đính kèm kết quả khi hồ sơ đang được giải quyết (hiện: "
+                f"{dossier.get_status_display()})."
+            )
+        problem = check_upload(upload)
+        if problem:
+            raise ValidationFailed(problem)
+        if _content_type(upload) != "application/pdf":
+            raise ValidationFailed("Kết quả giải quyết phải là tệp PDF để ký số.")
+        data = upload.read()
+        row = ResultDocument(
+            dossier=dossier,
+            name=nfc(name) or dossier.procedure_version.name[:300],
+            sha256=_sha(data),
+            uploaded_by=actor,
+        )
+        row.file.save(f"ket-qua-{dossier.code}.pdf", ContentFile(data), save=False)
+        row.save()
+        audit_log(
+            actor=actor,
+            action="workspace.result_attach",
+            object_type=OBJECT_TYPE,
+            object_id=str(dossier.uuid),
+            agency_id=dossier.current_agency_id,
+            data={"result": row.pk, "sha256": row.sha256},
+        )
+    return row
+
+
+def result_sign(
+    *,
+    actor: User,
+    code: str,
+    expected_version: int | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> tuple[Dossier, ResultDocument]:
+    """The leader signs the result digitally and the dossier is resolved (``dossier_sign``),
+    in one transaction: a refused signature leaves the result unsigned and the dossier as it
+    was. The signed result goes back to the one-stop center's "results to return" list."""
+    with transaction.atomic():
+        dossier = access_dossier_for_officer(actor, code)
+        row = ResultDocument.objects.filter(dossier=dossier).order_by("-id").first()
+        if row is None:
+            raise DossierInvalid(
+                "Chưa có tệp kết quả giải quyết để ký số; chuyên viên cần đính kèm kết quả."
+            )
+        signed_dossier = engine.dossier_sign(
+            actor=actor, dossier=dossier.pk, note=note, expected_version=expected_version, at=at
+        )
+        with row.file.open("rb") as handle:
+            data = handle.read()
+        signed, subject = signing.sign_pdf(
+            data,
+            dossier.competent_agency.code,
+            reason=f"Ký kết quả giải quyết hồ sơ {dossier.code}",
+            location=dossier.competent_agency.name,
+        )
+        row.signed_file.save(f"ket-qua-{dossier.code}-da-ky.pdf", ContentFile(signed), save=False)
+        row.signed_sha256 = _sha(signed)
+        row.signed_at = signed_dossier.decided_at
+        row.signed_by = actor
+        row.signer_subject = subject[:300]
+        row.save()
+        audit_log(
+            actor=actor,
+            action="workspace.result_sign",
+            object_type=OBJECT_TYPE,
+            object_id=str(dossier.uuid),
+            agency_id=dossier.competent_agency_id,
+            data={
+                "result": row.pk,
+                "signed_sha256": row.signed_sha256,
+                "signer": row.signer_subject,
+            },
+        )
+    return signed_dossier, row
+
+
+@dataclass(frozen=True)
+class HandoverInput:
+    method: str
+    receiver_name: str = ""
+    receiver_id: str = ""
+    is_applicant: bool = True
+    postal_tracking: str = ""
+    note: str = ""
+
+
+def result_return(
+    *,
+    actor: User,
+    code: str,
+    data: HandoverInput,
+    expected_version: int | None,
+    at: dt.datetime | None = None,
+) -> tuple[Dossier, ResultHandover]:
+    """Hand the result over (NĐ 118/2025 Điều 22 khoản 3): at the counter the receiver's
+    identity is checked (the applicant's own personal ID, or an authorised person's ID); by post
+    the postal tracking number is recorded (QĐ 45/2016/QĐ-TTg); then ``dossier_return_result``."""
+    moment = at or timezone.now()
+    problems: list[str] = []
+    method = data.method
+    if method not in HandoverMethod.values:
+        problems.append("Phải chọn hình thức trả kết quả.")
+    dossier = access_dossier_for_officer(actor, code)
+    if method == HandoverMethod.COUNTER:
+        if not data.receiver_name.strip():
+            problems.append("Phải ghi họ tên người nhận kết quả.")
+        receiver_id = data.receiver_id.strip()
+        if data.is_applicant:
+            expected = dossier.applicant.personal_id or dossier.applicant.enterprise_code
+            if receiver_id != expected:
+                problems.append(
+                    "Số giấy tờ tùy thân của người nhận không khớp với người nộp hồ sơ; nếu là "
+                    "người được ủy quyền, hãy đánh dấu và kiểm tra giấy ủy quyền."
+                )
+        else:
+            problem = personal_id_problem(receiver_id)
+            if problem:
+                problems.append(problem)
+    if method == HandoverMethod.POST and not data.postal_tracking.strip():
+        problems.append("Phải ghi số hiệu bưu gửi khi trả kết quả qua dịch vụ bưu chính.")
+    if problems:
+        raise ValidationFailed(" ".join(problems))
+    with transaction.atomic():
+        returned = engine.dossier_return_result(
+            actor=actor,
+            dossier=dossier.pk,
+            note=nfc(data.note or HandoverMethod(method).label),
+            expected_version=expected_version,
+            at=moment,
+        )
+        row = ResultHandover.objects.create(
+            dossier=returned,
+            method=method,
+            receiver_name=nfc(data.receiver_name),
+            receiver_id=data.receiver_id.strip(),
+            is_applicant=data.is_applicant,
+            postal_tracking=data.postal_tracking.strip(),
+            handed_at=moment,
+            handed_by=actor,
+            note=nfc(data.note),
+        )
+        audit_log(
+            actor=actor,
+            action="workspace.result_handover",
+            object_type=OBJECT_TYPE,
+            object_id=str(returned.uuid),
+            agency_id=returned.receiving_agency_id,
+            data={"method": method, "handover": row.pk},
+        )
+    return returned, row

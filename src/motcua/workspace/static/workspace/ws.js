@@ -1,0 +1,52 @@
+/* Keyboard shortcuts of the officer workspace (self-written, no library).
+   /        focus the search box
+   j / k    next / previous row of a list; Enter opens it (links are ordinary links)
+   Ctrl+Enter  submit the intake form
+   Alt+D / Alt+T / Alt+N  worklist / new intake (accesskey attributes in the header) */
+(function () {
+  "use strict";
+  function typing(el) {
+    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+  }
+  function rowLinks() {
+    var list = document.querySelector("[data-rows]");
+    return list ? Array.prototype.slice.call(list.querySelectorAll("a")) : [];
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey && ev.key === "Enter") {
+      var form = document.querySelector("form[data-ctrl-enter]");
+      if (form) { ev.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.submit(); }
+      return;
+    }
+    if (typing(document.activeElement) || ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    if (ev.key === "/") {
+      var box = document.querySelector("[data-shortcut='/']") || document.querySelector("input[type=search], input[name=q], input[name=tim]");
+      if (box) { ev.preventDefault(); box.focus(); box.select(); }
+    } else if (ev.key === "j" || ev.key === "k") {
+      var links = rowLinks();
+      if (!links.length) { return; }
+      var at = links.indexOf(document.activeElement);
+      var next = ev.key === "j" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+      links[next].focus();
+      ev.preventDefault();
+    }
+  });
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest && ev.target.closest("[data-print]")) { window.print(); }
+  });
+  // Intake: show what is missing as the officer ticks the checklist (the server checks again).
+  document.addEventListener("change", function (ev) {
+    if (!ev.target.matches || !ev.target.matches("[data-required-doc]")) { return; }
+    var missing = [];
+    document.querySelectorAll("[data-required-doc]").forEach(function (box) {
+      if (!box.checked) {
+        var label = document.querySelector("label[for='" + box.id + "']");
+        missing.push(label ? label.textContent.trim() : box.id);
+      }
+    });
+    var out = document.getElementById("con-thieu");
+    if (out) { out.textContent = missing.length ? "Còn thiếu: " + missing.join("; ") : "Đã đủ thành phần hồ sơ."; }
+  });
+  var error = document.getElementById("loi");
+  if (error) { error.focus(); }
+})();
