@@ -1292,13 +1292,22 @@ def dossier_resubmit(
     *,
     actor: User,
     dossier: Any,
+    documents: Sequence[DocumentInput] = (),
     expected_version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """The supplemented dossier is submitted again for the completeness check (Đ17.1c, Đ17.2a)."""
+    """The supplemented dossier is submitted again for the completeness check (Đ17.1c, Đ17.2a),
+    with the components supplied (``documents``: e.g. the citizen's uploads on the portal)."""
 
     def prepare(change: _Change) -> None:
         change.set("supplement_requested_at", None)
+
+    def after(change: _Change) -> None:
+        if documents:
+            DossierDocument.objects.bulk_create(
+                _document_rows(change.dossier, documents, actor, change.at)
+            )
+            change.event_data = {"documents": len(documents)}
 
     return _apply(
         actor=actor,
@@ -1307,6 +1316,7 @@ def dossier_resubmit(
         at=at,
         expected_version=expected_version,
         prepare=prepare,
+        after=after,
     )
 
 
