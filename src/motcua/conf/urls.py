@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("motcua.api.urls")),
     path("xep-hang/", include("motcua.queueing.urls")),
     path("can-bo/", include("motcua.workspace.urls")),
+    path("", include("motcua.portal.urls")),
 ]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "motcua.api",
     "motcua.integrations",
     "motcua.workspace",
+    "motcua.portal",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,63 @@ MOTCUA_SIGNING_PASSPHRASE = env_str(
     "MOTCUA_SIGNING_PASSPHRASE",
     "",
     help="Passphrase of the PKCS#12 signing certificates (empty: none).",
+)
+
+# Citizen portal (docs/portal.md).
+MOTCUA_PORTAL_UPLOAD_MAX_MB = env_int(
+    "MOTCUA_PORTAL_UPLOAD_MAX_MB", 10, help="Largest file a citizen may upload on the portal (MB)."
+)
+MOTCUA_TRACKING_PER_MINUTE = env_int(
+    "MOTCUA_TRACKING_PER_MINUTE",
+    30,
+    help="Public tracking look-ups allowed per minute from one IP address.",
+)
+MOTCUA_TRACKING_PER_CODE_HOUR = env_int(
+    "MOTCUA_TRACKING_PER_CODE_HOUR",
+    10,
+    help="Public tracking attempts allowed per hour for one dossier code (guessing the "
+    "4-digit second factor).",
+)
+MOTCUA_PORTAL_LOGIN_PER_MINUTE = env_int(
+    "MOTCUA_PORTAL_LOGIN_PER_MINUTE",
+    20,
+    help="Citizen sign-in, registration and code attempts allowed per minute from one IP "
+    "address (accounts are also locked by django-axes).",
+)
+MOTCUA_PAYMENT_GATEWAY = env_str(
+    "MOTCUA_PAYMENT_GATEWAY",
+    "motcua.portal.payments.TestGateway",
+    help="Dotted path of the payment gateway class (the built-in test gateway by default).",
+)
+MOTCUA_SMS_BACKEND = env_str(
+    "MOTCUA_SMS_BACKEND",
+    "motcua.portal.sms.FileBackend",
+    help="Dotted path of the SMS gateway class: motcua.portal.sms.FileBackend (writes "
+    "$MOTCUA_DATA_DIR/sms/*.txt) or motcua.portal.sms.ConsoleBackend.",
+)
+MOTCUA_PORTAL_BASE_URL = env_str(
+    "MOTCUA_PORTAL_BASE_URL",
+    "http://127.0.0.1:8000",
+    help="Public address of the portal, used in links inside notifications.",
+)
+MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int(
+    "MOTCUA_OUTBOX_MAX_ATTEMPTS",
+    12,
+    help="Delivery attempts of one notification before it is marked failed (backoff doubles "
+    "from 30 s, capped at 1 hour).",
+)
+EMAIL_BACKEND = env_str(
+    "MOTCUA_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend",
+    help="Django e-mail backend for notifications.",
+)
+EMAIL_HOST = env_str("MOTCUA_EMAIL_HOST", "localhost", help="SMTP server for notifications.")
+EMAIL_PORT = env_int("MOTCUA_EMAIL_PORT", 25, help="SMTP port.")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str(
+    "MOTCUA_EMAIL_FROM",
+    "motcua <no-reply@localhost>",
+    help="Sender address of notifications.",
 )
 
 LOGGING = {

@@ -1,0 +1,619 @@
+"""Writes of the citizen portal. Every change of a dossier goes through
+``motcua.dossiers.services``; this module only adds the citizen's side (account, profile,
+drafts, personal data store, payments, result file) and audits what it writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from motcua.accounts.models import User, UserKind
+from motcua.agencies.models import Agency
+from motcua.audit.services import audit_log
+from motcua.catalogue.models import Channel, Procedure, RequiredDocument
+from motcua.catalogue.selectors import procedure_version_for
+from motcua.common.errors import NotFound, ValidationFailed
+from motcua.common.text import nfc
+from motcua.dossiers import services as engine
+from motcua.dossiers.access import access_dossier_for_citizen, access_dossier_for_officer
+from motcua.dossiers.errors import DossierNotFound
+from motcua.dossiers.models import ApplicantKind, DocumentForm, Dossier
+from motcua.dossiers.services import ApplicantInput, DocumentInput
+from motcua.dossiers.workflow import DossierStatus
+from motcua.portal import notify
+from motcua.portal.files import CheckedFile
+from motcua.portal.models import (
+    CitizenProfile,
+    CodePurpose,
+    DossierResult,
+    Draft,
+    DraftFile,
+    DraftStatus,
+    StoredDocument,
+    VerificationCode,
+)
+from motcua.portal.schema import summary_of
+
+S = DossierStatus
+CODE_MINUTES = 15
+CODE_ATTEMPTS = 5
+REUSE_SOURCE = "Kho quản lý dữ liệu điện tử của cá nhân trên Cổng dịch vụ công"
+
+_PHONE = re.compile(r"^0\d{9}$")
+
+
+# --- identifiers ----------------------------------------------------------------------------
+
+
+def normalise_identifier(raw: str) -> tuple[str, str]:
+    """``("email", "an@example.vn")`` or ``("phone", "0905123456")``; Vietnamese error else."""
+    text = (raw or "").strip()
+    if "@" in text:
+        email = text.lower()
+        if len(email) > 150 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise ValidationFailed("Địa chỉ thư điện tử không hợp lệ (ví dụ: an@example.vn).")
+        return "email", email
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not _PHONE.fullmatch(digits):
+        raise ValidationFailed(
+            "Nhập thư điện tử hoặc số điện thoại di động 10 chữ số (ví dụ 0905123456)."
+        )
+    return "phone", digits
+
+
+def citizen_by_identifier(raw: str) -> User | None:
+    try:
+        _, ident = normalise_identifier(raw)
+    except ValidationFailed:
+        return None
+    return User.objects.filter(
+        username=ident, kind__in=[UserKind.CITIZEN, UserKind.ORGANISATION]
+    ).first()
+
+
+def profile_of(user: User) -> CitizenProfile:
+    profile, _ = CitizenProfile.objects.get_or_create(user=user)
+    return profile
+
+
+# --- codes ----------------------------------------------------------------------------------
+
+
+def _hash_code(user: User, purpose: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{user.pk}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_send(user: User, purpose: str) -> None:
+    """Send a new 6-digit code to the account's e-mail (else phone) through the outbox."""
+    channel, to = ("email", user.email) if user.email else ("sms", user.phone)
+    if not to:
+        raise ValidationFailed("Tài khoản chưa có thư điện tử hay số điện thoại để nhận mã.")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        VerificationCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+            used_at=now
+        )
+        row = VerificationCode.objects.create(
+            user=user,
+            purpose=purpose,
+            channel=channel,
+            code_hash=_hash_code(user, purpose, code),
+            expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
+        )
+        subject, body, sms = notify.render("code", {"code": code})
+        notify.enqueue(
+            key=f"code:{row.pk}",
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body if channel == "email" else sms,
+        )
+        notify.kick()
+
+
+def code_check(user: User, purpose: str, code: str) -> bool:
+    """Use the latest code; at most 5 tries, 15 minutes."""
+    with transaction.atomic():
+        row = (
+            VerificationCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.expires_at < timezone.now() or row.attempts >= CODE_ATTEMPTS:
+            return False
+        row.attempts += 1
+        ok = hmac.compare_digest(row.code_hash, _hash_code(user, purpose, code.strip()))
+        if ok:
+            row.used_at = timezone.now()
+        row.save(update_fields=["attempts", "used_at"])
+        return ok
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+_PASSWORD_MESSAGES = {
+    "password_too_short": "Mật khẩu quá ngắn: cần ít nhất 10 ký tự.",
+    "password_too_common": "Mật khẩu quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác.",
+    "password_entirely_numeric": "Mật khẩu không được chỉ gồm chữ số.",
+    "password_too_similar": "Mật khẩu quá giống họ tên, thư điện tử hoặc số điện thoại.",
+}
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        messages = [
+            _PASSWORD_MESSAGES.get(e.code or "", " ".join(e.messages)) for e in exc.error_list
+        ]
+        raise ValidationFailed(" ".join(messages)) from None
+
+
+def citizen_register(*, identifier: str, password: str, full_name: str) -> User:
+    """A citizen account with e-mail or phone as its sign-in name; a verification code is sent
+    at once. Unverified accounts may sign in but not submit."""
+    kind, ident = normalise_identifier(identifier)
+    full_name = nfc(full_name)
+    if not full_name:
+        raise ValidationFailed("Nhập họ và tên.")
+    if User.objects.filter(username=ident).exists():
+        raise ValidationFailed(
+            "Thư điện tử hoặc số điện thoại này đã được đăng ký. Hãy đăng nhập hoặc đặt lại "
+            "mật khẩu."
+        )
+    user = User(username=ident, full_name=full_name[:200], kind=UserKind.CITIZEN)
+    if kind == "email":
+        user.email = ident
+    else:
+        user.phone = ident
+    _check_password(password, user)
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        CitizenProfile.objects.create(user=user)
+        audit_log(
+            actor=user,
+            action="portal.register",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"by": kind},
+        )
+        code_send(user, CodePurpose.VERIFY)
+    return user
+
+
+def citizen_verify(user: User, code: str) -> bool:
+    if not code_check(user, CodePurpose.VERIFY, code):
+        return False
+    profile = profile_of(user)
+    now = timezone.now()
+    if user.username == user.email:
+        profile.email_verified_at = now
+    else:
+        profile.phone_verified_at = now
+    profile.save()
+    audit_log(actor=user, action="portal.verify", object_type="user", object_id=str(user.pk))
+    return True
+
+
+def password_reset_start(identifier: str) -> None:
+    """Send a reset code if the account exists; says nothing either way (no account probing)."""
+    user = citizen_by_identifier(identifier)
+    if user is not None and user.is_active:
+        code_send(user, CodePurpose.RESET)
+
+
+def password_reset_finish(*, identifier: str, code: str, password: str) -> User:
+    user = citizen_by_identifier(identifier)
+    if user is None or not code_check(user, CodePurpose.RESET, code):
+        raise ValidationFailed("Mã xác minh không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới.")
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    profile = profile_of(user)  # the code reached the owner: the contact is verified too
+    if user.username == user.email and profile.email_verified_at is None:
+        profile.email_verified_at = timezone.now()
+    elif user.username == user.phone and profile.phone_verified_at is None:
+        profile.phone_verified_at = timezone.now()
+    profile.save()
+    audit_log(
+        actor=user, action="portal.password_reset", object_type="user", object_id=str(user.pk)
+    )
+    return user
+
+
+PROFILE_FIELDS = ("full_name", "personal_id", "date_of_birth", "address", "phone", "email")
+
+
+def profile_update(user: User, data: Mapping[str, Any]) -> list[str]:
+    """Correct the profile; the names (not the values) of changed fields are audited."""
+    profile = profile_of(user)
+    changed: list[str] = []
+    for name in PROFILE_FIELDS:
+        if name not in data:
+            continue
+        target: Any = profile if name in ("date_of_birth", "address") else user
+        value = data[name]
+        if isinstance(value, str):
+            value = nfc(value)
+        if (
+            name in ("phone", "email")
+            and user.username == getattr(user, name)
+            and value != getattr(user, name)
+        ):
+            raise ValidationFailed(
+                "Thư điện tử hoặc số điện thoại dùng để đăng nhập không đổi được ở đây."
+            )
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+            changed.append(name)
+    if changed:
+        try:
+            user.full_clean(exclude=["password", "username"])
+        except ValidationError as exc:
+            raise ValidationFailed(
+                " ".join(m for ms in exc.message_dict.values() for m in ms)
+            ) from None
+        with transaction.atomic():
+            user.save()
+            profile.save()
+            audit_log(
+                actor=user,
+                action="portal.profile_update",
+                object_type="user",
+                object_id=str(user.pk),
+                data={"fields": changed},
+            )
+    return changed
+
+
+def oidc_user(*, subject: str, claims: Mapping[str, Any]) -> User:
+    """The citizen account of an external identity (OpenID Connect ``sub``), created at the
+    first sign-in with the verified claims."""
+    profile = CitizenProfile.objects.select_related("user").filter(oidc_subject=subject).first()
+    if profile is not None:
+        return profile.user
+    email = str(claims.get("email") or "").lower()
+    with transaction.atomic():
+        user = User(
+            username=f"oidc:{subject}"[:150],
+            full_name=nfc(str(claims.get("name") or ""))[:200],
+            email=email[:254],
+            kind=UserKind.CITIZEN,
+        )
+        user.set_unusable_password()
+        user.save()
+        now = timezone.now()
+        CitizenProfile.objects.create(
+            user=user,
+            oidc_subject=subject,
+            email_verified_at=now if email and claims.get("email_verified") else None,
+            phone_verified_at=now,  # the identity provider verified the person
+        )
+        audit_log(
+            actor=user,
+            action="portal.register",
+            object_type="user",
+            object_id=str(user.pk),
+            data={"by": "oidc"},
+        )
+    return user
+
+
+# --- personal data store --------------------------------------------------------------------
+
+
+def store_add(
+    user: User,
+    checked: CheckedFile,
+    *,
+    name: str,
+    source: str = "upload",
+    dossier: Dossier | None = None,
+) -> StoredDocument:
+    existing = StoredDocument.objects.filter(user=user, sha256=checked.sha256).first()
+    if existing is not None:
+        return existing
+    doc = StoredDocument(
+        user=user,
+        name=nfc(name)[:300] or checked.filename,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        source=source,
+        dossier=dossier,
+    )
+    doc.file.save(checked.stored_name, checked.content, save=False)
+    doc.save()
+    return doc
+
+
+def store_delete(user: User, pk: int) -> None:
+    doc = StoredDocument.objects.filter(user=user, pk=pk).first()
+    if doc is None:
+        raise NotFound("Không tìm thấy giấy tờ.")
+    doc.file.delete(save=False)
+    doc.delete()
+    audit_log(
+        actor=user, action="portal.store_delete", object_type="stored_document", object_id=str(pk)
+    )
+
+
+# --- drafts and submission ------------------------------------------------------------------
+
+
+def draft_open(user: User, procedure: Procedure) -> Draft:
+    """The citizen's open draft for this procedure, created with the profile's data."""
+    version = procedure_version_for(procedure)
+    if version is None or not version.channels.filter(channel=Channel.ONLINE).exists():
+        raise ValidationFailed("Thủ tục này chưa nhận hồ sơ trực tuyến.")
+    draft = Draft.objects.filter(user=user, procedure=procedure, status=DraftStatus.OPEN).first()
+    if draft is not None:
+        return draft
+    profile = profile_of(user)
+    data = {
+        "applicant": {
+            "full_name": user.full_name,
+            "personal_id": user.personal_id,
+            "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else "",
+            "phone": user.phone,
+            "email": user.email,
+            "address": profile.address,
+        },
+        "fields": {},
+    }
+    return Draft.objects.create(user=user, procedure=procedure, data=data)
+
+
+def draft_for(user: User, uuid: Any) -> Draft:
+    draft = Draft.objects.filter(user=user, uuid=uuid, status=DraftStatus.OPEN).first()
+    if draft is None:
+        raise NotFound("Không tìm thấy hồ sơ nháp.")
+    return draft
+
+
+def draft_save(draft: Draft, *, step: str, **parts: Any) -> None:
+    data = dict(draft.data)
+    data.update(parts)
+    draft.data = data
+    draft.step = step
+    draft.save(update_fields=["data", "step", "updated_at"])
+
+
+def draft_attach(
+    draft: Draft,
+    *,
+    required: RequiredDocument | None,
+    checked: CheckedFile | None = None,
+    stored: StoredDocument | None = None,
+) -> DraftFile:
+    """Attach an uploaded file, or a document of the store (reuse), to a component; replaces
+    the component's previous file."""
+    if required is not None:
+        version = procedure_version_for(draft.procedure)
+        if version is None or required.version_id != version.pk:
+            raise ValidationFailed("Giấy tờ không thuộc thủ tục này.")
+        for old in draft.files.filter(required_document=required):
+            if old.file:
+                old.file.delete(save=False)
+            old.delete()
+    if stored is not None:
+        if stored.user_id != draft.user_id:
+            raise NotFound("Không tìm thấy giấy tờ.")
+        return DraftFile.objects.create(
+            draft=draft,
+            required_document=required,
+            stored=stored,
+            filename=stored.filename,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+        )
+    if checked is None:
+        raise ValidationFailed("Chọn tệp để tải lên.")
+    row = DraftFile(
+        draft=draft,
+        required_document=required,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    row.file.save(checked.stored_name, checked.content, save=False)
+    row.save()
+    return row
+
+
+def _documents(files: Sequence[DraftFile]) -> list[DocumentInput]:
+    out = []
+    for f in files:
+        source = f.stored.file if f.stored is not None else f.file
+        source.open("rb")
+        data = source.read()
+        source.close()
+        ext = f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else "bin"
+        out.append(
+            DocumentInput(
+                required_document=f.required_document,
+                name=f.filename if f.required_document is None else "",
+                form=DocumentForm.ELECTRONIC,
+                file=ContentFile(data, name=f"{f.sha256[:16]}.{ext}"),
+                content_type=f.content_type,
+                reused=f.stored is not None,
+                reuse_source=REUSE_SOURCE if f.stored is not None else "",
+            )
+        )
+    return out
+
+
+def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) -> Dossier:
+    """Submit through the engine (``dossier_submit_online``): the code is issued at once;
+    uploads go to the personal data store for later reuse."""
+    user = draft.user
+    if not profile_of(user).verified:
+        raise ValidationFailed(
+            "Tài khoản chưa được xác minh. Hãy nhập mã xác minh đã gửi đến thư điện tử hoặc "
+            "số điện thoại trước khi nộp hồ sơ."
+        )
+    version = procedure_version_for(draft.procedure)
+    if version is None:
+        raise ValidationFailed("Thủ tục không còn hiệu lực.")
+    if not version.receiving_agencies.filter(pk=receiving_agency.pk).exists():
+        raise ValidationFailed("Nơi tiếp nhận không đúng với thủ tục.")
+    a = draft.data.get("applicant", {})
+    if not a.get("full_name") or not a.get("personal_id"):
+        raise ValidationFailed("Thiếu họ tên hoặc số định danh cá nhân của người nộp.")
+    files = list(draft.files.select_related("stored", "required_document"))
+    fee = next((f.amount for f in version.fees.all() if f.channel == Channel.ONLINE), None)
+    with transaction.atomic():
+        dossier = engine.dossier_submit_online(
+            actor=user,
+            procedure=version,
+            receiving_agency=receiving_agency,
+            applicant=ApplicantInput(
+                kind=ApplicantKind.PERSON,
+                full_name=a.get("full_name", ""),
+                personal_id=a.get("personal_id", ""),
+                date_of_birth=dt.date.fromisoformat(a["date_of_birth"])
+                if a.get("date_of_birth")
+                else None,
+                phone=a.get("phone", ""),
+                email=a.get("email", ""),
+                address=a.get("address", ""),
+                user=user,
+            ),
+            documents=_documents(files),
+            return_method=return_method,
+            summary=summary_of(draft.data.get("schema", {}), draft.data.get("fields", {})),
+            fee_amount=fee,
+        )
+        for f in files:
+            if f.stored is None and f.file:
+                f.file.open("rb")
+                data = f.file.read()
+                f.file.close()
+                name = f.required_document.name if f.required_document else f.filename
+                _store_bytes(user, data, f, name=name, dossier=dossier)
+        draft.status = DraftStatus.SUBMITTED
+        draft.dossier = dossier
+        draft.save(update_fields=["status", "dossier", "updated_at"])
+        from motcua.portal.models import Payment, PaymentStatus
+
+        Payment.objects.filter(draft=draft, status=PaymentStatus.PAID).update(dossier=dossier)
+    return dossier
+
+
+def _store_bytes(
+    user: User, data: bytes, f: Any, *, name: str, dossier: Dossier | None, source: str = "upload"
+) -> StoredDocument:
+    checked = CheckedFile(
+        content=ContentFile(data, name=f"{f.sha256[:32]}.{f.filename.rsplit('.', 1)[-1][:5]}"),
+        filename=f.filename,
+        content_type=f.content_type,
+        size=len(data),
+        sha256=f.sha256,
+    )
+    return store_add(user, checked, name=name, source=source, dossier=dossier)
+
+
+# --- after submission -----------------------------------------------------------------------
+
+
+def answer_supplement(user: User, code: str, files: Sequence[CheckedFile]) -> Dossier:
+    """Answer a supplement request with uploads: at reception (``dossier_resubmit``) or after
+    appraisal (``dossier_receive_supplement``, the time limit restarts — NĐ 118/2025 Điều 19
+    khoản 5)."""
+    dossier = access_dossier_for_citizen(user, code)
+    if not files:
+        raise ValidationFailed("Hãy tải lên ít nhất một giấy tờ bổ sung.")
+    docs = [
+        DocumentInput(
+            name=f"Bổ sung: {c.filename}"[:200],
+            form=DocumentForm.ELECTRONIC,
+            file=c.content,
+            content_type=c.content_type,
+        )
+        for c in files
+    ]
+    if dossier.status == S.SUPPLEMENT_REQUESTED_AT_RECEPTION:
+        result = engine.dossier_resubmit(
+            actor=user, dossier=dossier.pk, documents=docs, expected_version=dossier.version
+        )
+    elif dossier.status == S.SUPPLEMENT_REQUESTED:
+        result = engine.dossier_receive_supplement(
+            actor=user, dossier=dossier.pk, documents=docs, expected_version=dossier.version
+        )
+    else:
+        raise ValidationFailed("Hồ sơ không ở trạng thái chờ bổ sung.")
+    return result
+
+
+def result_attach(*, actor: User, code: str, checked: CheckedFile, name: str) -> DossierResult:
+    """An officer of the dossier's scope attaches the electronic result (after signature). The
+    result also lands in the applicant's personal data store."""
+    if actor.kind != UserKind.OFFICER:
+        raise DossierNotFound()
+    dossier = access_dossier_for_officer(actor, code)
+    if dossier.status not in (S.RESOLVED, S.RETURNED, S.RESULT_UNDER_CORRECTION):
+        raise ValidationFailed("Chỉ đính kèm kết quả khi hồ sơ đã có kết quả (đã ký).")
+    with transaction.atomic():
+        old = DossierResult.objects.filter(dossier=dossier).first()
+        if old is not None:
+            old.file.delete(save=False)
+            old.delete()
+        result = DossierResult(
+            dossier=dossier,
+            name=nfc(name)[:300] or "Kết quả giải quyết",
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            attached_by=actor,
+        )
+        result.file.save(checked.stored_name, checked.content, save=False)
+        result.save()
+        owner = dossier.applicant.user
+        if owner is not None:
+            checked.content.seek(0)
+            store_add(
+                owner,
+                CheckedFile(
+                    content=ContentFile(checked.content.read(), name=f"r{checked.stored_name}"),
+                    filename=checked.filename,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                ),
+                name=result.name,
+                source=StoredDocument.Source.RESULT,
+                dossier=dossier,
+            )
+        audit_log(
+            actor=actor,
+            action="portal.result_attach",
+            object_type="dossier",
+            object_id=str(dossier.uuid),
+            agency_id=dossier.current_agency_id,
+            data={"sha256": checked.sha256},
+        )
+    return result

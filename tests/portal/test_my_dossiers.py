@@ -1,0 +1,213 @@
+"""My dossiers: the timeline in plain words, answering a supplement request with uploads,
+withdrawing, downloading the result (which lands in the store), rating once — and nothing of
+anyone else's dossier, by id, code or file URL."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from tests.dossiers.conftest import at
+from tests.portal import flow
+from tests.portal.conftest import PDF, Portal
+
+from motcua.dossiers import services as sv
+from motcua.dossiers.models import Dossier
+from motcua.portal.models import StoredDocument
+from motcua.ratings.models import Rating
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client: Client, d: Dossier) -> str:
+    r = client.get(f"/cong-dan/ho-so/{d.code}/")
+    assert r.status_code == 200
+    return r.content.decode()
+
+
+def test_list_and_timeline_after_acceptance(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    assert d.code in client.get("/cong-dan/ho-so/").content.decode()
+    assert "8 giờ làm việc" in _page(client, d)
+    flow.accept(portal, d)
+    page = _page(client, d)
+    assert "Được tiếp nhận" in page
+    assert "được tiếp nhận chính thức" in page
+    assert "Ngày hẹn trả kết quả" in page
+    assert "Tiepnhan" not in page  # no officer names in the citizen's timeline
+
+
+def test_answer_a_supplement_request_at_reception_with_uploads(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    sv.dossier_request_supplement(
+        actor=portal.world.reception,
+        dossier=d.code,
+        reason="Thiếu bản vẽ mặt bằng tầng 2.",
+        at=at(2, 10),
+    )
+    page = _page(client, d)
+    assert "Thiếu bản vẽ mặt bằng tầng 2." in page
+    assert "Gửi bổ sung" in page
+    bad = client.post(
+        f"/cong-dan/ho-so/{d.code}/bo-sung/",
+        {"tep": SimpleUploadedFile("x.pdf", b"not a pdf")},
+        follow=True,
+    )
+    assert "không phải PDF" in bad.content.decode()
+    r = client.post(
+        f"/cong-dan/ho-so/{d.code}/bo-sung/",
+        {"tep": [SimpleUploadedFile("mat-bang.pdf", PDF), SimpleUploadedFile("anh.pdf", PDF)]},
+    )
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == "submitted"
+    assert d.documents.filter(name__startswith="Bổ sung:").count() == 2
+    assert d.events.order_by("-seq").first().data == {"documents": 2}
+    assert "Đã nhận hồ sơ bổ sung" in _page(client, d)
+
+
+def test_answer_a_supplement_after_appraisal_restarts_the_clock(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.to_appraisal(portal, flow.submit(portal))
+    sv.dossier_request_supplement_after_appraisal(
+        actor=portal.world.specialist, dossier=d.code, reason="Bổ sung giấy phép PCCC.", at=at(3, 9)
+    )
+    assert "Bổ sung giấy phép PCCC." in _page(client, d)
+    client.post(f"/cong-dan/ho-so/{d.code}/bo-sung/", {"tep": SimpleUploadedFile("p.pdf", PDF)})
+    d.refresh_from_db()
+    assert d.status == "appraising"
+    assert "thời hạn giải quyết được tính lại từ đầu" in _page(client, d)
+
+
+def test_withdraw_before_the_decision(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    assert "Rút hồ sơ" in client.get(f"/cong-dan/ho-so/{d.code}/rut/").content.decode()
+    client.post(f"/cong-dan/ho-so/{d.code}/rut/", {"ly-do": "Đổi ý"})
+    d.refresh_from_db()
+    assert d.status == "withdrawal_requested"
+    page = _page(client, d)
+    assert "Đã nhận yêu cầu rút hồ sơ" in page
+    assert "/rut/" not in page
+    # A second withdrawal is refused by the engine, in Vietnamese.
+    r = client.post(f"/cong-dan/ho-so/{d.code}/rut/", follow=True)
+    assert r.status_code == 200
+    assert "messages" in r.content.decode()
+
+
+def test_result_download_lands_in_the_store_and_rating_once(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.returned_with_result(portal, flow.submit(portal))
+    page = _page(client, d)
+    assert "Tải kết quả điện tử: Giấy phép xây dựng" in page
+    assert "Đánh giá mức độ hài lòng" in page
+    r = client.get(f"/cong-dan/ho-so/{d.code}/ket-qua/")
+    assert r.status_code == 200
+    assert b"".join(r.streaming_content).startswith(b"%PDF")
+    assert r["Content-Disposition"].startswith("attachment")
+    stored = StoredDocument.objects.get(user=portal.citizen, source="result")
+    assert stored.name == "Giấy phép xây dựng"
+    assert stored.dossier == d
+    form = client.get(f"/cong-dan/ho-so/{d.code}/danh-gia/").content.decode()
+    assert "Thái độ, cách ứng xử" in form
+    assert "Rất hài lòng" in form
+    assert (
+        "Chọn một mức đánh giá"
+        in client.post(f"/cong-dan/ho-so/{d.code}/danh-gia/", {}).content.decode()
+    )
+    r = client.post(
+        f"/cong-dan/ho-so/{d.code}/danh-gia/",
+        {"level": "4", "c_a": "4", "c_dd": "3", "comment": "Nhanh"},
+    )
+    assert r.status_code == 302
+    rating = Rating.objects.get()
+    assert rating.source == "portal"
+    assert rating.dossier == d
+    assert rating.level == 4
+    assert rating.criteria == {"a": 4, "đ": 3}
+    assert rating.officer == portal.world.specialist
+    assert rating.agency == portal.world.center
+    again = client.post(f"/cong-dan/ho-so/{d.code}/danh-gia/", {"level": "1"})
+    assert "đã đánh giá" in again.content.decode()
+    assert Rating.objects.count() == 1
+    assert "Bạn đã đánh giá hồ sơ này" in _page(client, d)
+
+
+def test_rating_before_the_result_is_returned_is_refused(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    r = client.post(f"/cong-dan/ho-so/{d.code}/danh-gia/", {"level": "4"})
+    assert r.status_code == 302
+    assert not Rating.objects.exists()
+    assert client.get(f"/cong-dan/ho-so/{d.code}/ket-qua/").status_code == 404
+
+
+def test_only_an_officer_of_the_scope_attaches_a_result(portal: Portal) -> None:
+    from motcua.common.errors import ValidationFailed
+    from motcua.dossiers.errors import DossierNotFound
+    from motcua.portal.files import check_upload
+    from motcua.portal.services import result_attach
+
+    d = flow.submit(portal)
+    upload = flow._Named("kq.pdf", PDF)
+    with pytest.raises(DossierNotFound):
+        result_attach(
+            actor=portal.world.other_reception, code=d.code, checked=check_upload(upload), name="KQ"
+        )
+    with pytest.raises(DossierNotFound):
+        result_attach(actor=portal.citizen, code=d.code, checked=check_upload(upload), name="KQ")
+    with pytest.raises(ValidationFailed, match="đã có kết quả"):
+        result_attach(
+            actor=portal.world.reception, code=d.code, checked=check_upload(upload), name="KQ"
+        )
+
+
+def test_a_citizen_cannot_see_or_act_on_another_citizens_dossier(portal: Portal) -> None:
+    d = flow.returned_with_result(portal, flow.submit(portal))
+    doc = d.documents.exclude(file="").first()
+    own = portal.client_for(portal.citizen)
+    assert own.get(f"/cong-dan/ho-so/{d.code}/tep/{doc.pk}/").status_code == 200
+    other = portal.client_for(portal.other)
+    for url in (
+        f"/cong-dan/ho-so/{d.code}/",
+        f"/cong-dan/ho-so/{d.code}/ket-qua/",
+        f"/cong-dan/ho-so/{d.code}/tep/{doc.pk}/",
+        f"/cong-dan/ho-so/{d.code}/rut/",
+        f"/cong-dan/ho-so/{d.code}/danh-gia/",
+        f"/cong-dan/ho-so/{d.uuid}/",
+        f"/cong-dan/ho-so/{d.pk}/",
+    ):
+        assert other.get(url).status_code == 404, url
+    for url, data in (
+        (f"/cong-dan/ho-so/{d.code}/bo-sung/", {"tep": SimpleUploadedFile("a.pdf", PDF)}),
+        (f"/cong-dan/ho-so/{d.code}/rut/", {}),
+        (f"/cong-dan/ho-so/{d.code}/danh-gia/", {"level": "1"}),
+        (f"/cong-dan/ho-so/{d.code}/thanh-toan/", {}),
+    ):
+        assert other.post(url, data).status_code == 404, url
+    assert not Rating.objects.exists()
+    assert d.code not in other.get("/cong-dan/ho-so/").content.decode()
+    # My own file, but under another dossier's code: not found either.
+    mine = flow.submit(portal, user=portal.other, moment=at(2, 9, 5))
+    assert other.get(f"/cong-dan/ho-so/{mine.code}/tep/{doc.pk}/").status_code == 404
+    # Uploaded media are never served by URL.
+    assert Client().get(f"/media/{doc.file.name}").status_code == 404
+
+
+def test_payment_requested_after_reception_is_paid_through_the_gateway(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.to_appraisal(portal, flow.submit(portal))
+    sv.dossier_request_payment(
+        actor=portal.world.specialist, dossier=d.code, amount=500000, at=at(3, 9)
+    )
+    page = _page(client, d)
+    assert "Thanh toán trực tuyến 500000 đồng" in page
+    r = client.post(f"/cong-dan/ho-so/{d.code}/thanh-toan/")
+    r = client.post(r["Location"], {"pay": "1"})
+    assert r["Location"] == f"/cong-dan/ho-so/{d.code}/"
+    d.refresh_from_db()
+    assert d.status == "appraising"
+    assert d.paid_at is not None
+    assert "Đã ghi nhận việc nộp phí" in _page(client, d)
