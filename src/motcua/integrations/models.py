@@ -138,3 +138,21 @@ class RelayCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_event_id}"
+
+
+class NationalDossierLink(models.Model):
+    """A dossier submitted on the national portal: its national id (``MaHoSoQuocGia``) and the
+    dossier it became here. Unique: the same national dossier never becomes two."""
+
+    national_id = models.CharField("mã hồ sơ trên Cổng quốc gia", max_length=100, unique=True)
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="national_link"
+    )
+    received_at = models.DateTimeField("nhận lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "hồ sơ từ Cổng Dịch vụ công quốc gia"
+        verbose_name_plural = "hồ sơ từ Cổng Dịch vụ công quốc gia"
+
+    def __str__(self) -> str:
+        return f"{self.national_id} → {self.dossier_id}"

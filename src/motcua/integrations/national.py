@@ -16,6 +16,7 @@ Field mapping (motcua → national):
 
 ================================  ===========================================================
 ``code``                          ``MaHoSo``
+national link (inbound dossiers)  ``MaHoSoQuocGia`` (the portal's own id; ``null`` otherwise)
 ``procedure.code``                ``MaTTHC``
 receiving agency identifier       ``MaCoQuan`` (mã định danh điện tử, QĐ 20/2020/QĐ-TTg)
 ``national_status``               ``TrangThaiHoSo`` (1–10, rules.md §8.1)
@@ -50,6 +51,7 @@ from django.utils import timezone
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.national import NATIONAL_STATUS, NationalStatus, national_status
 from motcua.dossiers.workflow import DossierStatus
+from motcua.integrations.models import NationalDossierLink
 from motcua.workcalendar.units import TimeLimitUnit
 
 #: ``KenhThucHien`` (rules.md §4.3).
@@ -93,8 +95,12 @@ def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str
     status = event.to_status if event is not None else dossier.status
     documents = list(dossier.documents.all())
     paid_online = dossier.paid_at is not None and dossier.channel == "online"
+    link = NationalDossierLink.objects.filter(dossier_id=dossier.pk).values_list(
+        "national_id", flat=True
+    )
     record: dict[str, Any] = {
         "MaHoSo": dossier.code,
+        "MaHoSoQuocGia": link.first(),
         "MaTTHC": dossier.procedure_version.procedure.code,
         "TenTTHC": dossier.procedure_version.name,
         "MaCoQuan": dossier.receiving_agency.code,
