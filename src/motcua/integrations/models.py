@@ -11,9 +11,12 @@ in order per dossier, with retries (docs/integration.md).
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
+
+RELAY_CURSOR = "dossier-events"
 
 
 class SubscriptionKind(models.TextChoices):
@@ -67,6 +70,16 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The relay's cursor exists from the first subscriber on (normally made by the
+        # migration): the subscriber gets the events from now on, not the whole history.
+        if not RelayCursor.objects.filter(name=RELAY_CURSOR).exists():
+            from motcua.dossiers.models import DossierEvent
+
+            top = DossierEvent.objects.aggregate(top=models.Max("pk"))["top"] or 0
+            RelayCursor.objects.get_or_create(name=RELAY_CURSOR, defaults={"last_event_id": top})
+        super().save(*args, **kwargs)
 
 
 class DeliveryStatus(models.TextChoices):

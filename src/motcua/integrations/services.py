@@ -46,6 +46,7 @@ from motcua.dossiers.models import DossierEvent
 from motcua.dossiers.workflow import Action
 from motcua.integrations import national, signing
 from motcua.integrations.models import (
+    RELAY_CURSOR,
     Delivery,
     DeliveryStatus,
     RelayCursor,
@@ -55,7 +56,7 @@ from motcua.integrations.models import (
 
 logger = logging.getLogger(__name__)
 
-CURSOR = "dossier-events"
+CURSOR = RELAY_CURSOR
 #: How long an id skipped by the relay is looked for again (its transaction may commit late).
 GAP_TIMEOUT = dt.timedelta(minutes=10)
 #: At most this many open gaps are tracked (a huge rolled-back bulk insert leaves many).
