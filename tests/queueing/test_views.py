@@ -157,6 +157,7 @@ def test_board_json_and_event_stream(queue: Queue, client: Client) -> None:
             "counter": 2,
             "group": "A",
             "status": "called",
+            "status_label": "Mời đến quầy",
             "called_at": data["rows"][0]["called_at"],
         }
     ]

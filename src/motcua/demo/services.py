@@ -132,6 +132,10 @@ def demo_prepare(
         result.catalogue = report.summary()
         say("Tạo tài khoản trình diễn…")
         _officers(result)
+        from motcua.queueing.demo import queue_demo_prepare
+
+        say("Cấu hình xếp hàng, gọi số tại quầy…")
+        queue_demo_prepare()
     if dossiers:
         from motcua.demo.dossiers import demo_dossiers_build
 

@@ -38,6 +38,12 @@ BOARD_EVENTS = (
     EventKind.START,
 )
 BOARD_ROWS = 8
+BOARD_LABELS = {
+    TicketStatus.CALLED: "Mời đến quầy",
+    TicketStatus.SERVING: "Đang phục vụ",
+    TicketStatus.DONE: "Đã phục vụ",
+    TicketStatus.NO_SHOW: "Vắng mặt",
+}
 
 
 def site_get(code: str) -> Site:
@@ -154,12 +160,13 @@ def board_version(site: Site) -> int:
 
 
 def board_data(site: Site, *, day: dt.date | None = None) -> dict[str, Any]:
-    """The board as plain data: the tickets now called or served (latest call first), the
-    last call (to announce), and the number waiting per group. No personal data."""
+    """The board as plain data: today's last calls (latest first) with their counter and
+    status, the last call (to announce), and the number waiting per group. No personal data."""
     today = day or timezone.localdate()
+    shown = [*AT_COUNTER, TicketStatus.DONE, TicketStatus.NO_SHOW]
     at_counters = (
         Ticket.objects.select_related("counter", "group")
-        .filter(site=site, day=today, status__in=AT_COUNTER)
+        .filter(site=site, day=today, status__in=shown, called_at__isnull=False)
         .order_by("-called_at", "-id")[:BOARD_ROWS]
     )
     rows = [
@@ -168,6 +175,7 @@ def board_data(site: Site, *, day: dt.date | None = None) -> dict[str, Any]:
             "counter": t.counter.number if t.counter else None,
             "group": t.group.code,
             "status": t.status,
+            "status_label": BOARD_LABELS.get(t.status, ""),
             "called_at": timezone.localtime(t.called_at).strftime("%H:%M") if t.called_at else "",
         }
         for t in at_counters
