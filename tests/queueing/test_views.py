@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -243,15 +244,38 @@ def test_lookup_procedures_and_dossier_by_receipt_qr(queue: Queue, client: Clien
     none = client.get("/xep-hang/tra-cuu/", {"thu-tuc": "xyzzy"}).content.decode()
     assert "Không tìm thấy thủ tục" in none
     dossier = queue.world.receive()
-    scanned = f"https://motcua.example/tra-cuu/{dossier.uuid}"
-    page = client.get("/xep-hang/tra-cuu/", {"ma": scanned}).content.decode()
-    assert dossier.code in page
-    assert dossier.get_status_display() in page
-    assert dossier.applicant.full_name not in page  # no personal data on a public screen
-    by_code = client.get("/xep-hang/tra-cuu/", {"ma": dossier.code}).content.decode()
-    assert dossier.get_status_display() in by_code
-    missing = client.get("/xep-hang/tra-cuu/", {"ma": "khong-co"}).content.decode()
-    assert "Không tìm thấy hồ sơ" in missing
+    factor = dossier.applicant.phone[-4:]
+    scanned = f"https://motcua.example/tra-cuu/{dossier.code}/"  # the receipt's QR
+    page = client.get("/xep-hang/tra-cuu/", {"ma": scanned, "xac-minh": factor})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert dossier.code in html
+    assert dossier.get_status_display() in html
+    assert dossier.applicant.full_name not in html  # no personal data on a public screen
+    by_uuid = client.get("/xep-hang/tra-cuu/", {"ma": str(dossier.uuid), "xac-minh": factor})
+    assert dossier.get_status_display() in by_uuid.content.decode()
+    # Without the second factor, or with a wrong one, nothing is revealed.
+    bare = client.get("/xep-hang/tra-cuu/", {"ma": dossier.code})
+    assert bare.status_code == 400
+    assert dossier.get_status_display() not in bare.content.decode()
+    wrong = client.get("/xep-hang/tra-cuu/", {"ma": dossier.code, "xac-minh": "0000"})
+    assert wrong.status_code == 404
+    assert "Không tìm thấy hồ sơ khớp" in wrong.content.decode()
+    missing = client.get("/xep-hang/tra-cuu/", {"ma": "khong-co", "xac-minh": factor})
+    assert missing.status_code == 404
+
+
+def test_lookup_is_rate_limited(queue: Queue, client: Client, settings: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MOTCUA_TRACKING_PER_CODE_HOUR = 2
+    for _ in range(2):
+        assert (
+            client.get("/xep-hang/tra-cuu/", {"ma": "X-1", "xac-minh": "1234"}).status_code == 404
+        )
+    assert client.get("/xep-hang/tra-cuu/", {"ma": "X-1", "xac-minh": "1234"}).status_code == 429
+    cache.clear()
 
 
 def test_booking_page(queue: Queue, client: Client) -> None:

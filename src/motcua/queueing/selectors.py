@@ -38,7 +38,7 @@ BOARD_EVENTS = (
     EventKind.START,
 )
 BOARD_ROWS = 8
-BOARD_LABELS = {
+BOARD_LABELS: dict[str, str] = {
     TicketStatus.CALLED: "Mời đến quầy",
     TicketStatus.SERVING: "Đang phục vụ",
     TicketStatus.DONE: "Đã phục vụ",
@@ -233,22 +233,39 @@ def procedures_search(text: str, *, limit: int = 20) -> QuerySet[Procedure]:
     return qs.order_by("name")[:limit]
 
 
-def dossier_public_status(scanned: str) -> dict[str, Any] | None:
-    """A dossier's public status from what the receipt's QR code holds (its public UUID, or a
-    link containing it) or from its code typed in. Only what the receipt already shows: the
-    code, the procedure, the status, the received and due dates — no personal data
-    (ND 118/2025 Đ5: no disclosure of dossier information)."""
+_TRACKING = re.compile(r"/tra-cuu/([^/?#]+)/?")
+
+
+def scanned_code(scanned: str) -> str:
+    """The dossier code in what a scanner typed: the receipt's QR holds the portal's tracking
+    link ``…/tra-cuu/<code>/``; a public UUID or the bare code are accepted too."""
     from motcua.dossiers.models import Dossier
 
-    text = (scanned or "").strip()
-    if not text or len(text) > 500:
-        return None
+    text = (scanned or "").strip()[:500]
+    found = _TRACKING.search(text)
+    if found:
+        return found.group(1)[:40]
     match = _UUID.search(text)
-    qs = Dossier.objects.select_related("procedure_version", "receiving_agency")
     if match:
-        dossier = qs.filter(uuid=uuid.UUID(match.group(0))).first()
-    else:
-        dossier = qs.filter(code=text.upper()).first() if len(text) <= 60 else None
+        code = (
+            Dossier.objects.filter(uuid=uuid.UUID(match.group(0)))
+            .values_list("code", flat=True)
+            .first()
+        )
+        return code or ""
+    return text[:40]
+
+
+def dossier_public_status(scanned: str, factor: str) -> dict[str, Any] | None:
+    """A dossier's status for the lookup screen: the code from the receipt's QR code plus the
+    last 4 digits of the applicant's phone number or personal ID, checked exactly as the
+    portal's tracking page does (``portal.selectors.tracking_lookup``: a wrong factor and a
+    missing dossier look the same). Only code, procedure, status and dates are shown — no
+    personal data on a public screen (ND 118/2025 Đ5: no disclosure of dossier information)."""
+    from motcua.portal.selectors import tracking_lookup
+
+    code = scanned_code(scanned)
+    dossier = tracking_lookup(code, factor) if code else None
     if dossier is None:
         return None
     return {

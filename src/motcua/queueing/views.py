@@ -444,15 +444,36 @@ def rating(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
     """``/xep-hang/tra-cuu/``: look up procedures, and a dossier's status by scanning the QR
-    code of its receipt (a scanner types into the focused field)."""
-    q = request.GET.get("thu-tuc", "").strip()
-    scanned = request.GET.get("ma", "").strip()
+    code of its receipt (a scanner types into the focused field) plus the same second factor
+    and rate limits as the portal's tracking page."""
+    from motcua.portal.ratelimit import client_ip, hit
+
+    q = request.GET.get("thu-tuc", "").strip()[:200]
+    scanned = request.GET.get("ma", "").strip()[:500]
+    factor = request.GET.get("xac-minh", "").strip()[:10]
     context: dict[str, Any] = {"q": q, "scanned": scanned}
+    status = 200
     if q:
         context["procedures"] = list(selectors.procedures_search(q))
     if scanned:
-        context["dossier"] = selectors.dossier_public_status(scanned)
-    return render(request, "queueing/lookup.html", context)
+        code = selectors.scanned_code(scanned)
+        allowed = hit(
+            "track-ip", client_ip(request), limit=settings.MOTCUA_TRACKING_PER_MINUTE, window=60
+        ) and hit("track-code", code, limit=settings.MOTCUA_TRACKING_PER_CODE_HOUR, window=3600)
+        if not allowed:
+            context["error"] = "Đã tra cứu quá nhiều lần. Xin thử lại sau ít phút."
+            status = 429
+        elif len("".join(c for c in factor if c.isdigit())) != 4:
+            context["error"] = (
+                "Nhập thêm 4 chữ số cuối của số điện thoại hoặc số định danh cá nhân của "
+                "người nộp hồ sơ."
+            )
+            status = 400
+        else:
+            context["dossier"] = selectors.dossier_public_status(scanned, factor)
+            context["checked"] = True
+            status = 200 if context["dossier"] else 404
+    return render(request, "queueing/lookup.html", context, status=status)
 
 
 # --- statistics ----------------------------------------------------------------------------
