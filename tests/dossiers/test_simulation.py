@@ -15,6 +15,7 @@ from motcua.audit.models import AuditChainHead, AuditEntry
 from motcua.audit.verify import audit_verify
 from motcua.demo.services import demo_prepare
 from motcua.dossiers.models import (
+    Applicant,
     ClockEvent,
     DailySequence,
     Dossier,
@@ -150,25 +151,33 @@ def test_simulate_command_refuses_bad_options(args: list[str]) -> None:
     reason="forked processes need PostgreSQL (they cannot see the test's in-memory SQLite)",
 )
 def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
-    """``--workers 2``: two forked processes, each with its own connection, write at once; the
-    result is what one process writes (ids excepted) and the audit log verifies."""
+    """``--workers 2``: two forked processes, each with its own connection, write the
+    applicants' blocks between them, then simulate at once; the result is what one process
+    writes (ids excepted) and the audit log verifies."""
     demo_prepare()
     load_reference()
-    applicants = make_applicants(50, seed=11)
+    options: dict[str, Any] = {"dossiers": 60, "years": 0.25, "seed": 11, "end": END, "batch": 20}
     single: dict[str, Any] = {}
     try:  # one process first, rolled back
         with transaction.atomic():
-            simulate(dossiers=60, years=0.25, seed=11, end=END, applicant_ids=applicants)
-            single = _dump()
+            simulate(**options)
+            single = {**_dump(), "applicants": _applicants()}
             raise Rollback
     except Rollback:
         pass
-    report = simulate(
-        dossiers=60, years=0.25, seed=11, end=END, applicant_ids=applicants, workers=2
-    )
+    report = simulate(**options, workers=2)
     assert report.dossiers == 60
     assert report.steps > 150
-    parallel = _dump()
+    parallel = {**_dump(), "applicants": _applicants()}
     assert audit_verify().ok
+    assert len(single["applicants"]) == 51  # three blocks of 20, written by two processes
     for key in single:
         assert parallel[key] == single[key], key
+
+
+def _applicants() -> list[tuple[Any, ...]]:
+    return list(
+        Applicant.objects.order_by("pk").values_list(
+            "pk", "full_name", "personal_id", "date_of_birth", "phone", "address"
+        )
+    )

@@ -34,7 +34,7 @@ import heapq
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
@@ -372,29 +372,66 @@ def _person(rng: random.Random, n: int, id_base: int) -> Applicant:
     )
 
 
+@dataclass(frozen=True)
+class ApplicantPlan:
+    """The applicants of one simulation, written in blocks of ``block`` rows. Block ``b`` draws
+    from its own generator (block 0 from the one used before blocks existed), so blocks can be
+    written by different processes and still be the same rows. On PostgreSQL the keys are
+    ``first_id + n``, taken in one block up front."""
+
+    count: int
+    seed: int
+    first_id: int
+    id_base: int
+    block: int = 5000
+
+    @property
+    def blocks(self) -> int:
+        return (self.count + self.block - 1) // self.block
+
+    def ids(self) -> list[int]:
+        return list(range(self.first_id, self.first_id + self.count))
+
+
+def plan_applicants(count: int, seed: int, *, block: int = 5000) -> ApplicantPlan:
+    first = (Applicant.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    id_base = 10**11 + (seed % 1000) * 10**8 + Applicant.objects.count()
+    return ApplicantPlan(count=count, seed=seed, first_id=first, id_base=id_base, block=block)
+
+
+def _block_rows(plan: ApplicantPlan, block: int) -> list[Applicant]:
+    seed = plan.seed * 7919 + 17 + (block and 1_000_003 * block)
+    rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
+    first = block * plan.block
+    return [
+        _person(rng, n, plan.id_base) for n in range(first, min(plan.count, first + plan.block))
+    ]
+
+
+def write_applicant_blocks(plan: ApplicantPlan, blocks: Iterable[int]) -> None:
+    """Write the given blocks with their planned keys (PostgreSQL, ``COPY``), then make sure the
+    key sequence is past them. Nobody else may write applicants meanwhile."""
+    for block in blocks:
+        rows = _block_rows(plan, block)
+        for n, row in enumerate(rows, block * plan.block):
+            row.pk = plan.first_id + n
+        insert_rows(Applicant, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+            [Applicant._meta.db_table, plan.first_id + plan.count],
+        )
+
+
 def make_applicants(count: int, seed: int, *, batch: int = 5000) -> list[int]:
     """Create ``count`` applicants (the same rows on both paths) and return their ids."""
-    rng = random.Random(seed * 7919 + 17)  # noqa: S311 (reproducible, not secret)
-    id_base = 10**11 + (seed % 1000) * 10**8 + Applicant.objects.count()
-    ids: list[int] = []
+    plan = plan_applicants(count, seed, block=batch)
     if connection.vendor == "postgresql":
-        # Keys taken in one block (nobody else writes meanwhile), rows written with COPY.
-        first = (Applicant.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-        for start in range(0, count, batch):
-            rows = [_person(rng, n, id_base) for n in range(start, min(count, start + batch))]
-            for n, row in enumerate(rows, start):
-                row.pk = first + n
-            insert_rows(Applicant, rows)
-            ids.extend(row.pk for row in rows)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                [Applicant._meta.db_table, first + count],
-            )
-        return ids
-    for start in range(0, count, batch):
-        rows = [_person(rng, n, id_base) for n in range(start, min(count, start + batch))]
-        created = Applicant.objects.bulk_create(rows, batch_size=batch)
+        write_applicant_blocks(plan, range(plan.blocks))
+        return plan.ids()
+    ids: list[int] = []
+    for block in range(plan.blocks):
+        created = Applicant.objects.bulk_create(_block_rows(plan, block), batch_size=batch)
         ids.extend(a.pk for a in created)
     if len(ids) != count or any(pk is None for pk in ids):  # pragma: no cover - backend guard
         ids = list(Applicant.objects.order_by("-pk").values_list("pk", flat=True)[:count])[::-1]
@@ -738,9 +775,16 @@ def simulate(
     moment = end or timezone.now()
     start_day = clock.local_day(moment) - dt.timedelta(days=round(365 * years))
     ref = load_reference(limit_procedures=limit_procedures)
+    # Some applicants come back with a second dossier.
+    applicants = max(1, int(dossiers * 0.85))
+    applicant_plan: ApplicantPlan | None = None
     if applicant_ids is None:
-        # Some applicants come back with a second dossier.
-        applicant_ids = make_applicants(max(1, int(dossiers * 0.85)), seed)
+        if workers > 1 and processes and connection.vendor == "postgresql":
+            # The forked parts write the applicants' blocks between them, then simulate.
+            applicant_plan = plan_applicants(applicants, seed, block=batch)
+            applicant_ids = applicant_plan.ids()
+        else:
+            applicant_ids = make_applicants(applicants, seed, batch=batch)
     job = _Job(
         dossiers=dossiers,
         seed=seed,
@@ -761,7 +805,7 @@ def simulate(
         for k in range(workers):
             report.add(_simulate_part(job, ref, (k, workers), progress))
     else:
-        report = _simulate_forked(job, workers, progress)
+        report = _simulate_forked(job, workers, progress, applicant_plan)
     report.seconds = time.monotonic() - started
     return report
 
@@ -795,9 +839,14 @@ def _stored_sequences(first: dt.date, last: dt.date) -> dict[tuple[int, dt.date]
 
 
 def _simulate_forked(
-    job: _Job, workers: int, progress: Callable[[int], Any] | None
+    job: _Job,
+    workers: int,
+    progress: Callable[[int], Any] | None,
+    applicants: ApplicantPlan | None = None,
 ) -> SimulationReport:
-    """Run the parts in ``workers`` forked processes and wait for all of them."""
+    """Run the parts in ``workers`` forked processes and wait for all of them. With
+    ``applicants``, part ``k`` first writes the applicant blocks ``k, k + n, …`` and every part
+    waits for all of them before simulating (a dossier may name any applicant)."""
     import multiprocessing as mp
     import queue as queue_module
 
@@ -806,8 +855,11 @@ def _simulate_forked(
     connections.close_all()  # each child opens its own connection
     ctx = mp.get_context("fork")
     messages = ctx.Queue()
+    barrier = ctx.Barrier(workers)
     children = [
-        ctx.Process(target=_child, args=(job, (k, workers), messages), daemon=True)
+        ctx.Process(
+            target=_child, args=(job, (k, workers), messages, applicants, barrier), daemon=True
+        )
         for k in range(workers)
     ]
     for child in children:
@@ -831,6 +883,8 @@ def _simulate_forked(
         elif kind == "error":
             failure = str(value)
             finished += 1
+    if failure is not None:
+        barrier.abort()  # a part waiting for the others' applicants gives up
     for child in children:
         child.join(timeout=None if failure is None else 5)
         if child.is_alive():  # pragma: no cover - only after a failure elsewhere
@@ -840,11 +894,20 @@ def _simulate_forked(
     return report
 
 
-def _child(job: _Job, part: tuple[int, int], messages: Any) -> None:  # pragma: no cover
-    """The body of one forked part (covered by the PostgreSQL test, in a child process)."""
+def _child(
+    job: _Job,
+    part: tuple[int, int],
+    messages: Any,
+    applicants: ApplicantPlan | None,
+    barrier: Any,
+) -> None:  # pragma: no cover - runs in the child processes of the PostgreSQL test
+    """The body of one forked part."""
     from django.db import connections
 
     try:
+        if applicants is not None:
+            write_applicant_blocks(applicants, range(part[0], applicants.blocks, part[1]))
+            barrier.wait()
         ref = load_reference(limit_procedures=job.limit_procedures)
         report = _simulate_part(job, ref, part, lambda n: messages.put(("progress", n)))
         messages.put(("done", report))
