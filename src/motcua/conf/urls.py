@@ -18,4 +18,5 @@ urlpatterns = [
     path("xep-hang/", include("motcua.queueing.urls")),
     path("can-bo/", include("motcua.workspace.urls")),
     path("", include("motcua.portal.urls")),
+    path("", include("motcua.monitoring.urls")),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.ratings",
     "motcua.queueing",
+    "motcua.monitoring",
     "motcua.demo",
     # django-ninja: listed so its docs page uses the package's own static files (no CDN).
     "ninja",
@@ -218,6 +219,13 @@ MOTCUA_AUDIT_CHAINS = env_int(
     "MOTCUA_AUDIT_CHAINS",
     16,
     help="Number of independent hash chains of the audit log (more = less lock contention).",
+)
+
+# Monitoring reports (docs/monitoring.md).
+MOTCUA_PDF_FONT = env_str(
+    "MOTCUA_PDF_FONT",
+    "",
+    help="TrueType font with Vietnamese glyphs for PDF reports (default: Debian DejaVu Sans).",
 )
 
 # Dossier codes (TT 01/2018/TT-VPCP Điều 19; NĐ 118/2025 Điều 28): docs/dossiers.md.

@@ -1,0 +1,374 @@
+"""Keeping the aggregate tables current, rebuilding them, and verifying them by full scan.
+
+**Incremental path.** :func:`refresh` reads ``DossierEvent`` rows after the watermark (the last
+event id processed), re-derives the facts of the dossiers they touch and applies the *difference*
+between each dossier's new and stored contribution to ``DailyFact``. A dossier's refresh is
+idempotent, so the refresh re-reads the last :data:`LAG_EVENTS` events each time: an event whose
+transaction committed after a higher id had been read is still picked up. Ratings refresh the
+dossier they rate (QĐ 766 5.4 "dislike") and ``RatingDaily`` is recomputed for each day that got
+a rating. One refresh runs at a time (the watermark row is locked). The worker runs
+:func:`refresh` as a task after the sweeps; ``motcua metrics refresh`` runs it once.
+
+**Raw path.** :func:`verify` recomputes every dossier's contribution and every day's ratings from
+the dossiers, events, components and ratings, sums them in memory and compares with the tables;
+:func:`rebuild` replaces the tables with that recomputation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from motcua.dossiers import clock
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.monitoring.facts import Fact, _Context, derive
+from motcua.monitoring.models import (
+    COUNTERS,
+    FLOAT_COUNTERS,
+    DailyFact,
+    DossierFact,
+    RatingDaily,
+    Watermark,
+)
+from motcua.ratings.models import Rating
+
+#: Events re-read at every refresh (out-of-order commits; a dossier's refresh is idempotent).
+LAG_EVENTS = 500
+DEFAULT_BATCH = 2000
+WATERMARK = "main"
+
+Key = tuple[str, int, int, int, int, str]  # day, agency, procedure, field, officer, channel
+
+
+def _split(contrib: dict[str, Any]) -> Iterator[tuple[Key, str, float]]:
+    if not contrib:
+        return
+    agency, procedure, field_id, officer, channel = contrib["k"]
+    for name, value in contrib["c"].items():
+        day, counter = name.split("|", 1)
+        yield (day, agency, procedure, field_id, officer, channel), counter, value
+
+
+def _accumulate(into: dict[Key, dict[str, float]], contrib: dict[str, Any], sign: int = 1) -> None:
+    for key, counter, value in _split(contrib):
+        row = into.setdefault(key, defaultdict(float))
+        row[counter] += sign * value
+
+
+def _fact_row(fact: Fact) -> DossierFact:
+    return DossierFact(
+        dossier_id=fact.dossier_id,
+        agency_id=fact.agency_id,
+        receiving_agency_id=fact.receiving_agency_id,
+        procedure_id=fact.procedure_id,
+        field_id=fact.field_id,
+        officer_id=fact.officer_id,
+        channel=fact.channel,
+        submitted_at=fact.submitted_at,
+        received_at=fact.received_at,
+        due_at=fact.due_at,
+        ended_at=fact.ended_at,
+        end_kind=fact.end_kind,
+        outcome=fact.outcome,
+        supplement_wait_from=fact.supplement_wait_from,
+        supplements=fact.supplements,
+        res_hours=fact.res_hours,
+        tt01=fact.tt01,
+        flags=fact.flags,
+        contrib=fact.contrib,
+    )
+
+
+_FACT_FIELDS = [
+    f.name for f in DossierFact._meta.concrete_fields if f.name not in ("dossier", "refreshed_at")
+]
+
+
+def _apply_deltas(deltas: dict[Key, dict[str, float]]) -> None:
+    """Add ``deltas`` to ``DailyFact`` (rows created when missing, deleted when all zero)."""
+    deltas = {k: {c: v for c, v in row.items() if abs(v) > 1e-9} for k, row in deltas.items()}
+    deltas = {k: row for k, row in deltas.items() if row}
+    if not deltas:
+        return
+    days = {dt.date.fromisoformat(k[0]) for k in deltas}
+    agencies = {k[1] for k in deltas}
+    existing: dict[Key, DailyFact] = {}
+    for row in DailyFact.objects.select_for_update().filter(day__in=days, agency_id__in=agencies):
+        key = (
+            row.day.isoformat(),
+            row.agency_id,
+            row.procedure_id,
+            row.field_id,
+            row.officer_id,
+            row.channel,
+        )
+        if key in deltas:
+            existing[key] = row
+    to_create: list[DailyFact] = []
+    to_update: list[DailyFact] = []
+    to_delete: list[int] = []
+    for key, row_deltas in deltas.items():
+        found = existing.get(key)
+        if found is None:
+            row = DailyFact(
+                day=dt.date.fromisoformat(key[0]),
+                agency_id=key[1],
+                procedure_id=key[2],
+                field_id=key[3],
+                officer_id=key[4],
+                channel=key[5],
+            )
+            to_create.append(row)
+        else:
+            row = found
+            to_update.append(row)
+        for counter, value in row_deltas.items():
+            current = getattr(row, counter)
+            new = current + value
+            setattr(row, counter, round(new, 4) if counter in FLOAT_COUNTERS else round(new))
+        if row.pk is not None and all(not getattr(row, c) for c in COUNTERS):
+            to_delete.append(row.pk)
+    if to_create:
+        DailyFact.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        DailyFact.objects.bulk_update(to_update, list(COUNTERS), batch_size=1000)
+    if to_delete:
+        DailyFact.objects.filter(pk__in=to_delete).delete()
+
+
+def refresh_dossiers(dossier_ids: Iterable[int], ctx: _Context | None = None) -> int:
+    """Re-derive the given dossiers and move their contributions in ``DailyFact``.
+    Call inside a transaction holding the watermark lock (:func:`refresh`, :func:`rebuild`)."""
+    ids = sorted(set(dossier_ids))
+    if not ids:
+        return 0
+    stored = {f.dossier_id: f.contrib for f in DossierFact.objects.filter(dossier_id__in=ids)}
+    facts = derive(ids, ctx)
+    deltas: dict[Key, dict[str, float]] = {}
+    for fact in facts:
+        old = stored.get(fact.dossier_id)
+        if old == fact.contrib:
+            continue
+        if old:
+            _accumulate(deltas, old, -1)
+        _accumulate(deltas, fact.contrib, +1)
+    _apply_deltas(deltas)
+    rows = [_fact_row(f) for f in facts]
+    new = [r for r in rows if r.dossier_id not in stored]
+    old_rows = [r for r in rows if r.dossier_id in stored]
+    if new:
+        DossierFact.objects.bulk_create(new, batch_size=1000)
+    if old_rows:
+        DossierFact.objects.bulk_update(old_rows, _FACT_FIELDS, batch_size=500)
+    return len(facts)
+
+
+def _local_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end
+
+
+def ratings_of_day(day: dt.date) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """Ratings of one local day per (agency, officer): count, satisfied, TT01 points."""
+    start, end = _local_bounds(day)
+    rows = (
+        Rating.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("agency_id", "officer_id")
+        .annotate(n=Count("id"), sat=Count("id", filter=Q(satisfied=True)), pts=Sum("points"))
+    )
+    return {
+        (r["agency_id"] or 0, r["officer_id"] or 0): (r["n"], r["sat"], r["pts"] or 0) for r in rows
+    }
+
+
+def recompute_rating_days(days: Iterable[dt.date]) -> None:
+    for day in sorted(set(days)):
+        RatingDaily.objects.filter(day=day).delete()
+        RatingDaily.objects.bulk_create(
+            RatingDaily(day=day, agency_id=a, officer_id=o, ratings=n, satisfied=s, points_sum=p)
+            for (a, o), (n, s, p) in ratings_of_day(day).items()
+        )
+
+
+def _watermark() -> Watermark:
+    Watermark.objects.get_or_create(name=WATERMARK)
+    return Watermark.objects.select_for_update().get(name=WATERMARK)
+
+
+@dataclass
+class RefreshResult:
+    dossiers: int = 0
+    events_to: int = 0
+    ratings_to: int = 0
+    rating_days: int = 0
+
+
+def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
+    """Process the events and ratings recorded since the last refresh (see the module doc).
+    Processes at most ``batch`` new events; call again while ``dossiers`` > 0 to catch up."""
+    result = RefreshResult()
+    with transaction.atomic():
+        wm = _watermark()
+        start = max(wm.event_id - LAG_EVENTS, 0)
+        rows = list(
+            DossierEvent.objects.filter(id__gt=start)
+            .order_by("id")
+            .values_list("id", "dossier_id")[: batch + (wm.event_id - start)]
+        )
+        dossier_ids = {d for _i, d in rows}
+        last_event = max((i for i, _d in rows), default=wm.event_id)
+        rstart = max(wm.rating_id - LAG_EVENTS, 0)
+        ratings = list(
+            Rating.objects.filter(id__gt=rstart)
+            .order_by("id")
+            .values_list("id", "dossier_id", "created_at")[: batch + (wm.rating_id - rstart)]
+        )
+        dossier_ids |= {d for _i, d, _at in ratings if d is not None}
+        new_rating_days = {clock.local_day(at) for i, _d, at in ratings if i > wm.rating_id}
+        last_rating = max((i for i, _d, _at in ratings), default=wm.rating_id)
+        new_events = any(i > wm.event_id for i, _d in rows)
+        new_ratings = last_rating > wm.rating_id
+        if new_events or new_ratings:
+            result.dossiers = refresh_dossiers(dossier_ids)
+            recompute_rating_days(new_rating_days)
+        wm.event_id = max(wm.event_id, last_event)
+        wm.rating_id = max(wm.rating_id, last_rating)
+        wm.refreshed_at = timezone.now()
+        wm.save()
+        result.events_to, result.ratings_to = wm.event_id, wm.rating_id
+        result.rating_days = len(new_rating_days)
+    return result
+
+
+def refresh_all(batch: int = DEFAULT_BATCH) -> int:
+    """Refresh until no new event or rating is left; the number of dossier refreshes."""
+    total = 0
+    while True:
+        wm = Watermark.objects.filter(name=WATERMARK).first()
+        before = (wm.event_id, wm.rating_id) if wm else (0, 0)
+        r = refresh(batch)
+        total += r.dossiers
+        if (r.events_to, r.ratings_to) == before:
+            return total
+
+
+def _dossier_batches(batch: int) -> Iterator[list[int]]:
+    last = 0
+    while True:
+        ids = list(
+            Dossier.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None) -> int:
+    """Replace every aggregate with a recomputation from the dossiers; the dossiers processed."""
+    with transaction.atomic():
+        wm = _watermark()
+        last_event = DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0
+        last_rating = Rating.objects.aggregate(m=Max("id"))["m"] or 0
+        DailyFact.objects.all().delete()
+        DossierFact.objects.all().delete()
+        RatingDaily.objects.all().delete()
+        ctx = _Context()
+        done = 0
+        for ids in _dossier_batches(batch):
+            done += refresh_dossiers(ids, ctx)
+            if progress:
+                progress(done)
+        recompute_rating_days(
+            clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)
+        )
+        wm.event_id, wm.rating_id, wm.refreshed_at = last_event, last_rating, timezone.now()
+        wm.save()
+    return done
+
+
+@dataclass
+class VerifyReport:
+    dossiers: int = 0
+    daily_rows: int = 0
+    rating_rows: int = 0
+    pending_events: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def full_scan(batch: int = DEFAULT_BATCH) -> tuple[dict[Key, dict[str, float]], int]:
+    """Every dossier's contribution recomputed from the raw data and summed (the raw path)."""
+    totals: dict[Key, dict[str, float]] = {}
+    ctx = _Context()
+    n = 0
+    for ids in _dossier_batches(batch):
+        for fact in derive(ids, ctx):
+            _accumulate(totals, fact.contrib)
+            n += 1
+    return totals, n
+
+
+def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
+    """Compare ``DailyFact`` and ``RatingDaily`` with a recomputation from the raw data."""
+    report = VerifyReport()
+    wm = Watermark.objects.filter(name=WATERMARK).first()
+    report.pending_events = DossierEvent.objects.filter(id__gt=wm.event_id if wm else 0).count()
+    totals, report.dossiers = full_scan(batch)
+    stored: dict[Key, dict[str, float]] = {}
+    for row in DailyFact.objects.all().iterator(chunk_size=5000):
+        key = (
+            row.day.isoformat(),
+            row.agency_id,
+            row.procedure_id,
+            row.field_id,
+            row.officer_id,
+            row.channel,
+        )
+        stored[key] = {c: getattr(row, c) for c in COUNTERS if getattr(row, c)}
+        report.daily_rows += 1
+    for key in sorted(set(totals) | set(stored)):
+        want = {c: v for c, v in totals.get(key, {}).items() if abs(v) > 1e-6}
+        have = stored.get(key, {})
+        for counter in sorted(set(want) | set(have)):
+            a, b = want.get(counter, 0), have.get(counter, 0)
+            if abs(a - b) > 1e-3:
+                report.differences.append(
+                    f"{key[0]} cơ quan {key[1]} thủ tục {key[2]} lĩnh vực {key[3]} "
+                    f"cán bộ {key[4]} {key[5]}: {counter} tổng hợp {b} ≠ tính lại {a}"
+                )
+    days = {clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)}
+    want_r = {(d, a, o): v for d in days for (a, o), v in ratings_of_day(d).items()}
+    have_r: dict[tuple[dt.date, int, int], tuple[int, int, int]] = {}
+    for r in RatingDaily.objects.all():
+        have_r[(r.day, r.agency_id, r.officer_id)] = (r.ratings, r.satisfied, r.points_sum)
+        report.rating_rows += 1
+    for rkey in sorted(set(want_r) | set(have_r)):
+        if want_r.get(rkey) != have_r.get(rkey):
+            report.differences.append(
+                f"{rkey[0]} đánh giá cơ quan {rkey[1]} cán bộ {rkey[2]}: tổng hợp "
+                f"{have_r.get(rkey)} ≠ tính lại {want_r.get(rkey)}"
+            )
+    if len(report.differences) > limit:
+        extra = len(report.differences) - limit
+        report.differences = [*report.differences[:limit], f"… và {extra} khác biệt nữa"]
+    return report
+
+
+def contributions_total(contribs: Sequence[dict[str, Any]]) -> dict[Key, dict[str, float]]:
+    totals: dict[Key, dict[str, float]] = {}
+    for c in contribs:
+        _accumulate(totals, c)
+    return totals

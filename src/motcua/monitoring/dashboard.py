@@ -1,0 +1,436 @@
+"""What the dashboards show, computed from the aggregates (a fixed, small number of queries per
+page whatever the number of dossiers): trends by month, the agency heat map, agency and officer
+tables, and the live lists of overdue and coming-due dossiers (partial index
+``dossiers_open_due``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from motcua.accounts.models import User
+from motcua.agencies.models import Agency
+from motcua.catalogue.models import Field
+from motcua.dossiers.models import Dossier
+from motcua.monitoring.indicators import (
+    OPERATIONAL,
+    Period,
+    Scope,
+    open_q,
+    overdue_q,
+)
+from motcua.monitoring.models import DailyFact, DossierFact, RatingDaily
+
+
+def rate(num: float | int | None, den: float | int | None) -> Decimal | None:
+    if not den:
+        return None
+    return Decimal(str(num or 0)) / Decimal(str(den))
+
+
+def pct(value: Decimal | None) -> str:
+    if value is None:
+        return "N/A"
+    return f"{value * 100:.2f} %".replace(".", ",")
+
+
+@dataclass
+class MonthRow:
+    label: str
+    period: Period
+    on_time: Decimal | None
+    online: Decimal | None
+    digitised: Decimal | None
+    satisfied: Decimal | None
+
+
+def trend(period: Period, scope: Scope, months: int = 12) -> list[MonthRow]:
+    """Monthly rates for the ``months`` months ending with the period's last month: ended early or
+    on time / ended (QĐ 766 2.1 without the open dossiers), online / received, digitised /
+    received, satisfied / ratings. Two grouped queries."""
+    ps = period.previous_months(months)
+    first, last = ps[0].start, ps[-1].end
+    rows = (
+        scope.daily()
+        .filter(day__gte=first, day__lte=last)
+        .annotate(m=TruncMonth("day"))
+        .values("m")
+        .annotate(
+            e=Sum("ended_early"),
+            o=Sum("ended_on_time"),
+            late=Sum("ended_late"),
+            rec=Sum("received"),
+            onl=Sum("received", filter=Q(channel="online")),
+            dig=Sum("digitised"),
+        )
+    )
+    by_month = {(r["m"].year, r["m"].month): r for r in rows}
+    ratings: dict[tuple[int, int], dict[str, Any]] = {}
+    rq = scope.ratings()
+    if rq is not None:
+        for r in (
+            rq.filter(day__gte=first, day__lte=last)
+            .annotate(m=TruncMonth("day"))
+            .values("m")
+            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
+        ):
+            ratings[(r["m"].year, r["m"].month)] = r
+    out = []
+    for p in ps:
+        r = by_month.get((p.start.year, p.start.month), {})
+        ended = (r.get("e") or 0) + (r.get("o") or 0) + (r.get("late") or 0)
+        rr = ratings.get((p.start.year, p.start.month), {})
+        out.append(
+            MonthRow(
+                label=f"{p.start.month:02d}/{p.start.year % 100:02d}",
+                period=p,
+                on_time=rate((r.get("e") or 0) + (r.get("o") or 0), ended),
+                online=rate(r.get("onl"), r.get("rec")),
+                digitised=rate(r.get("dig"), r.get("rec")),
+                satisfied=rate(rr.get("s"), rr.get("n")),
+            )
+        )
+    return out
+
+
+def heat(
+    period: Period, scope: Scope, months: int = 6
+) -> tuple[list[Agency], list[str], list[list[Decimal | None]]]:
+    """Agencies × months, on-time rate of the dossiers ended in each month (one query)."""
+    ps = period.previous_months(months)
+    rows = (
+        scope.daily()
+        .filter(day__gte=ps[0].start, day__lte=ps[-1].end)
+        .annotate(m=TruncMonth("day"))
+        .values("agency_id", "m")
+        .annotate(e=Sum("ended_early"), o=Sum("ended_on_time"), late=Sum("ended_late"))
+    )
+    cells: dict[int, dict[tuple[int, int], Decimal | None]] = defaultdict(dict)
+    for r in rows:
+        ended = (r["e"] or 0) + (r["o"] or 0) + (r["late"] or 0)
+        cells[r["agency_id"]][(r["m"].year, r["m"].month)] = rate(
+            (r["e"] or 0) + (r["o"] or 0), ended
+        )
+    agencies = list(Agency.objects.filter(pk__in=list(cells)).order_by("name"))
+    labels = [f"{p.start.month:02d}/{p.start.year}" for p in ps]
+    values = [[cells[a.pk].get((p.start.year, p.start.month)) for p in ps] for a in agencies]
+    return agencies, labels, values
+
+
+@dataclass
+class AgencyRow:
+    agency: Agency
+    received: int
+    ended: int
+    on_time: Decimal | None
+    online: Decimal | None
+    overdue: int
+    ratings: int
+    satisfied: Decimal | None
+
+    @property
+    def on_time_pct(self) -> str:
+        return pct(self.on_time)
+
+    @property
+    def online_pct(self) -> str:
+        return pct(self.online)
+
+    @property
+    def satisfied_pct(self) -> str:
+        return pct(self.satisfied)
+
+
+def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
+    """Per agency: received, ended, QĐ 766 2.1 on-time rate (ended in the period and open at its
+    end), online share, overdue at the end, ratings and satisfied share. Three grouped queries."""
+    _start, end = period.bounds()
+    sums = {
+        r["agency_id"]: r
+        for r in scope.daily()
+        .filter(day__gte=period.start, day__lte=period.end)
+        .values("agency_id")
+        .annotate(
+            rec=Sum("received"),
+            onl=Sum("received", filter=Q(channel="online")),
+            e=Sum("ended_early"),
+            o=Sum("ended_on_time"),
+            late=Sum("ended_late"),
+        )
+    }
+    opened = {
+        r["agency_id"]: r
+        for r in scope.facts()
+        .filter(open_q(end))
+        .values("agency_id")
+        .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q(end)))
+    }
+    rated: dict[int, dict[str, Any]] = {}
+    rq = scope.ratings()
+    if rq is not None:
+        rated = {
+            r["agency_id"]: r
+            for r in rq.filter(day__gte=period.start, day__lte=period.end)
+            .values("agency_id")
+            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
+        }
+    ids = set(sums) | set(opened) | set(rated)
+    out = []
+    for agency in Agency.objects.filter(pk__in=ids).order_by("name"):
+        s = sums.get(agency.pk, {})
+        op = opened.get(agency.pk, {"n": 0, "late": 0})
+        rt = rated.get(agency.pk, {})
+        ended = (s.get("e") or 0) + (s.get("o") or 0) + (s.get("late") or 0)
+        timely = (s.get("e") or 0) + (s.get("o") or 0) + op["n"] - op["late"]
+        out.append(
+            AgencyRow(
+                agency=agency,
+                received=s.get("rec") or 0,
+                ended=ended,
+                on_time=rate(timely, ended + op["n"]),
+                online=rate(s.get("onl"), s.get("rec")),
+                overdue=op["late"],
+                ratings=rt.get("n") or 0,
+                satisfied=rate(rt.get("s"), rt.get("n")),
+            )
+        )
+    return out
+
+
+@dataclass
+class OfficerRow:
+    officer_id: int
+    name: str
+    decided: int
+    early: int
+    on_time: int
+    late: int
+    avg_days: Decimal | None
+    staff_score: Decimal | None
+    ratings: int
+    satisfied: Decimal | None
+
+    @property
+    def satisfied_pct(self) -> str:
+        return pct(self.satisfied)
+
+    @property
+    def timely_pct(self) -> str:
+        return pct(rate(self.early + self.on_time, self.decided))
+
+
+def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
+    """The officer performance table: decided dossiers by timeliness, average resolution time,
+    TT 01/2018 staff score (criteria 1, 2, 3, 4, 7) and ratings received."""
+    rows = {
+        r["officer_id"]: r
+        for r in scope.daily()
+        .filter(day__gte=period.start, day__lte=period.end)
+        .exclude(officer_id=0)
+        .values("officer_id")
+        .annotate(
+            e=Sum("decided_early"),
+            o=Sum("decided_on_time"),
+            late=Sum("decided_late"),
+            rh=Sum("res_hours_sum"),
+            rc=Sum("res_count"),
+            n=Sum("tt01_n"),
+            c1=Sum("tt01_c1"),
+            c2=Sum("tt01_c2"),
+            c3=Sum("tt01_c3"),
+            c4=Sum("tt01_c4"),
+            c7=Sum("tt01_c7"),
+        )
+    }
+    rated: dict[int, dict[str, Any]] = {}
+    rq = scope.ratings()
+    if rq is not None:
+        rated = {
+            r["officer_id"]: r
+            for r in rq.filter(day__gte=period.start, day__lte=period.end)
+            .exclude(officer_id=0)
+            .values("officer_id")
+            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
+        }
+    ids = set(rows) | set(rated)
+    names = {u.pk: (u.full_name or u.get_username()) for u in User.objects.filter(pk__in=ids)}
+    out = []
+    for officer_id in sorted(ids, key=lambda i: names.get(i, "")):
+        r = rows.get(officer_id, {})
+        rt = rated.get(officer_id, {})
+        n = r.get("n") or 0
+        staff = None
+        if n:
+            staff = sum(
+                (
+                    (Decimal(r[c] or 0) / Decimal(n)).quantize(Decimal("0.1"))
+                    for c in ("c1", "c2", "c3", "c4", "c7")
+                ),
+                Decimal(0),
+            )
+        out.append(
+            OfficerRow(
+                officer_id=officer_id,
+                name=names.get(officer_id, f"#{officer_id}"),
+                decided=(r.get("e") or 0) + (r.get("o") or 0) + (r.get("late") or 0),
+                early=r.get("e") or 0,
+                on_time=r.get("o") or 0,
+                late=r.get("late") or 0,
+                avg_days=(
+                    (Decimal(str(r["rh"])) / Decimal(8) / Decimal(r["rc"])).quantize(
+                        Decimal("0.01")
+                    )
+                    if r.get("rc")
+                    else None
+                ),
+                staff_score=staff,
+                ratings=rt.get("n") or 0,
+                satisfied=rate(rt.get("s"), rt.get("n")),
+            )
+        )
+    return out
+
+
+@dataclass
+class FieldRow:
+    agency_name: str
+    field_name: str
+    counts: dict[str, int]
+
+
+def field_table(period: Period, scope: Scope) -> list[FieldRow]:
+    """The periodic report per agency and field: received by channel, decided by timeliness,
+    supplement requests, stops, withdrawals, returns (flows of the period; one query)."""
+    rows = (
+        scope.daily()
+        .filter(day__gte=period.start, day__lte=period.end)
+        .values("agency_id", "field_id")
+        .annotate(
+            x_received=Sum("received"),
+            x_received_online=Sum("received", filter=Q(channel="online")),
+            x_received_direct=Sum("received", filter=Q(channel="direct")),
+            x_received_postal=Sum("received", filter=Q(channel="postal")),
+            x_decided_early=Sum("decided_early"),
+            x_decided_on_time=Sum("decided_on_time"),
+            x_decided_late=Sum("decided_late"),
+            x_supplement_requested=Sum("supplement_requested"),
+            x_stopped=Sum("stopped"),
+            x_withdrawn=Sum("withdrawn"),
+            x_returned=Sum("returned"),
+        )
+    )
+    agencies = dict(Agency.objects.values_list("pk", "name"))
+    fields = dict(Field.objects.values_list("pk", "name"))
+    out = []
+    for r in rows:
+        counts = {k[2:]: int(v or 0) for k, v in r.items() if k.startswith("x_")}
+        counts["decided"] = (
+            counts["decided_early"] + counts["decided_on_time"] + counts["decided_late"]
+        )
+        if not any(counts.values()):
+            continue
+        out.append(
+            FieldRow(
+                agencies.get(r["agency_id"], f"#{r['agency_id']}"),
+                fields.get(r["field_id"], "—"),
+                counts,
+            )
+        )
+    return sorted(out, key=lambda f: (f.agency_name, f.field_name))
+
+
+FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("received", "Tiếp nhận"),
+    ("received_online", "Trực tuyến"),
+    ("received_direct", "Trực tiếp"),
+    ("received_postal", "Bưu chính"),
+    ("decided", "Đã giải quyết"),
+    ("decided_early", "Trước hạn"),
+    ("decided_on_time", "Đúng hạn"),
+    ("decided_late", "Quá hạn"),
+    ("supplement_requested", "Yêu cầu bổ sung"),
+    ("stopped", "Dừng xử lý"),
+    ("withdrawn", "Rút hồ sơ"),
+    ("returned", "Trả kết quả"),
+)
+
+
+def _running(scope: Scope) -> Any:
+    qs = Dossier.objects.running()
+    if scope.agency_ids is not None:
+        qs = qs.filter(current_agency_id__in=scope.agency_ids)
+    return qs
+
+
+def oldest_overdue(scope: Scope, now: dt.datetime | None = None, limit: int = 15) -> list[Any]:
+    """The running dossiers longest past their due moment, with step and agency (live)."""
+    now = now or timezone.now()
+    return list(
+        _running(scope)
+        .filter(due_at__lt=now)
+        .select_related("current_agency", "current_step", "procedure_version")
+        .order_by("due_at")[:limit]
+    )
+
+
+def overdue_by_step(scope: Scope, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    now = now or timezone.now()
+    return list(
+        _running(scope)
+        .filter(due_at__lt=now)
+        .values("current_agency__name", "current_step__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "current_agency__name")[:20]
+    )
+
+
+def coming_due(scope: Scope, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Running dossiers per agency due within 1 and 3 days (not yet overdue)."""
+    now = now or timezone.now()
+    return list(
+        _running(scope)
+        .filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=3))
+        .values("current_agency__name")
+        .annotate(
+            day1=Count("pk", filter=Q(due_at__lt=now + dt.timedelta(days=1))),
+            day3=Count("pk"),
+        )
+        .order_by("-day3")
+    )
+
+
+def drill_rows(qs: Any, limit: int = 200) -> list[Any]:
+    ids = list(qs.order_by("-dossier_id").values_list("dossier_id", flat=True)[:limit])
+    dossiers = {
+        d.pk: d
+        for d in Dossier.objects.filter(pk__in=ids).select_related(
+            "procedure_version", "competent_agency"
+        )
+    }
+    facts = {f.dossier_id: f for f in DossierFact.objects.filter(dossier_id__in=ids)}
+    return [(dossiers[i], facts[i]) for i in ids if i in dossiers]
+
+
+def public_rows(period: Period) -> list[AgencyRow]:
+    """The public page: every agency's on-time rate, online share and satisfaction."""
+    return agency_table(period, Scope())
+
+
+def operational_rows(ops: dict[str, int]) -> Sequence[tuple[str, str, int]]:
+    return [(code, label, ops[code]) for code, label in OPERATIONAL]
+
+
+def ratings_total() -> int:
+    return RatingDaily.objects.aggregate(n=Sum("ratings"))["n"] or 0
+
+
+def daily_rows() -> int:
+    return DailyFact.objects.count()

@@ -1,0 +1,71 @@
+"""``motcua metrics refresh|rebuild|verify`` — the monitoring aggregates (docs/monitoring.md).
+
+* ``refresh`` processes the dossier events and ratings recorded since the last run;
+* ``rebuild`` recomputes every aggregate from the dossiers (after a restore, or a change of rules);
+* ``verify`` recomputes the indicators' counts from the raw events by full scan and compares them
+  with the aggregates; exits with status 1 when they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from motcua.audit.services import audit_log
+from motcua.monitoring import aggregate as agg
+
+
+class Command(BaseCommand):
+    help = "Số liệu giám sát: refresh (cập nhật), rebuild (tính lại toàn bộ), verify (đối chiếu)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        r = sub.add_parser("refresh", help="Cập nhật từ các sự kiện mới.")
+        r.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
+        b = sub.add_parser("rebuild", help="Tính lại toàn bộ bảng tổng hợp.")
+        b.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
+        v = sub.add_parser("verify", help="Đối chiếu bảng tổng hợp với tính lại từ dữ liệu gốc.")
+        v.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
+        v.add_argument("--json", action="store_true", help="In kết quả dạng JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        started = time.perf_counter()
+        if action == "refresh":
+            n = agg.refresh_all(options["batch"])
+            self.stdout.write(f"Đã cập nhật {n} lượt hồ sơ.")
+        elif action == "rebuild":
+            n = agg.rebuild(options["batch"])
+            with transaction.atomic():
+                audit_log(
+                    actor=None,
+                    action="monitoring.rebuild",
+                    object_type="monitoring",
+                    object_id="daily",
+                    data={"dossiers": n},
+                )
+            took = time.perf_counter() - started
+            self.stdout.write(f"Đã tính lại số liệu của {n} hồ sơ trong {took:.1f} giây.")
+        else:
+            report = agg.verify(options["batch"])
+            took = time.perf_counter() - started
+            if options["json"]:
+                self.stdout.write(json.dumps({**asdict(report), "seconds": round(took, 3)}))
+            else:
+                self.stdout.write(
+                    f"Đã đối chiếu {report.dossiers} hồ sơ, {report.daily_rows} dòng tổng hợp, "
+                    f"{report.rating_rows} dòng đánh giá trong {took:.1f} giây; "
+                    f"{report.pending_events} sự kiện chưa cập nhật."
+                )
+                if report.ok:
+                    self.stdout.write("Không có khác biệt.")
+                for line in report.differences:
+                    self.stdout.write(f"  {line}")
+            if not report.ok:
+                sys.exit(1)
