@@ -105,3 +105,26 @@ def test_withdrawn_after_refresh_moves_counts(world: World) -> None:
     sync()
     assert sum(r.withdrawn for r in DailyFact.objects.all()) == 1
     assert agg.verify().ok
+
+
+def test_worker_loop_refreshes_the_aggregates(world: World) -> None:
+    from motcua.dossiers.management.commands.worker import enqueue_sweeps
+
+    received(world, 1, at(2, 9))
+    assert not DailyFact.objects.exists()
+    enqueue_sweeps()  # the immediate backend of the tests runs the tasks now
+    assert DailyFact.objects.get().received == 1
+
+
+def test_monthly_table_follows_and_is_verified(world: World) -> None:
+    from motcua.monitoring.models import MonthlyFact
+
+    resolved(world, 1, at(2, 9), at(4, 9))
+    resolved(world, 2, at(3, 9), at(5, 9))
+    sync()
+    month = MonthlyFact.objects.get()
+    assert str(month.day) == "2026-03-01"
+    assert (month.received, month.decided_early) == (2, 2)
+    MonthlyFact.objects.update(received=7)
+    report = agg.verify()
+    assert any("theo tháng" in d and "received tổng hợp 7" in d for d in report.differences)

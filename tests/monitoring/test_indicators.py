@@ -317,3 +317,43 @@ def test_tt01_bands() -> None:
     assert t.staff_band == "Hoàn thành dưới 70%"
     assert t.agency_band == "Yếu"
     assert DailyFact.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # A whole month: the monthly table only.
+        ("2026-03-01", "2026-03-31", [("MonthlyFact", "2026-03-01", "2026-03-01")]),
+        # Part of a month: the daily table only.
+        ("2026-03-05", "2026-03-20", [("DailyFact", "2026-03-05", "2026-03-20")]),
+        # Edges on both sides of whole months, across a year.
+        (
+            "2025-11-15",
+            "2026-02-10",
+            [
+                ("MonthlyFact", "2025-12-01", "2026-01-01"),
+                ("DailyFact", "2025-11-15", "2025-11-30"),
+                ("DailyFact", "2026-02-01", "2026-02-10"),
+            ],
+        ),
+        ("2026-01-01", "2026-12-31", [("MonthlyFact", "2026-01-01", "2026-12-01")]),
+    ],
+)
+def test_period_parts(start: str, end: str, expected: list[tuple[str, str, str]]) -> None:
+    import datetime as dt
+
+    p = ind.Period.range(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    got = [(m.__name__, a.isoformat(), b.isoformat()) for m, a, b in ind.parts(p)]
+    assert got == expected
+
+
+def test_monthly_and_daily_parts_add_up(three: World) -> None:
+    # A period cut inside March and April gives the same counts as the days themselves.
+    import datetime as dt
+
+    p = ind.Period.range(dt.date(2026, 2, 20), dt.date(2026, 4, 3))
+    assert [m.__name__ for m, _a, _b in ind.parts(p)] == ["MonthlyFact", "DailyFact", "DailyFact"]
+    assert ind.sums(p, PROVINCE)["received"] == 3
+    assert ind.sums(p, PROVINCE)["decided_late"] == 1
+    cut = ind.Period.range(dt.date(2026, 3, 3), dt.date(2026, 3, 31))
+    assert ind.sums(cut, PROVINCE)["received"] == 0  # all three were received on 2 March

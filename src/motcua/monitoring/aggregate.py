@@ -34,6 +34,7 @@ from motcua.monitoring.models import (
     FLOAT_COUNTERS,
     DailyFact,
     DossierFact,
+    MonthlyFact,
     RatingDaily,
     Watermark,
 )
@@ -45,6 +46,7 @@ DEFAULT_BATCH = 2000
 WATERMARK = "main"
 
 Key = tuple[str, int, int, int, int, str]  # day, agency, procedure, field, officer, channel
+FactModel = type[DailyFact] | type[MonthlyFact]
 
 
 def _split(contrib: dict[str, Any]) -> Iterator[tuple[Key, str, float]]:
@@ -91,16 +93,35 @@ _FACT_FIELDS = [
 ]
 
 
+def monthly(deltas: dict[Key, dict[str, float]]) -> dict[Key, dict[str, float]]:
+    """The same counts keyed by the first day of their month (``MonthlyFact``)."""
+    out: dict[Key, dict[str, float]] = {}
+    for key, row in deltas.items():
+        mkey = (key[0][:8] + "01", *key[1:])
+        target = out.setdefault(mkey, defaultdict(float))
+        for counter, value in row.items():
+            target[counter] += value
+    return out
+
+
 def _apply_deltas(deltas: dict[Key, dict[str, float]]) -> None:
-    """Add ``deltas`` to ``DailyFact`` (rows created when missing, deleted when all zero)."""
+    """Add ``deltas`` to ``DailyFact`` and ``MonthlyFact``."""
+    _apply_to(DailyFact, deltas)
+    _apply_to(MonthlyFact, monthly(deltas))
+
+
+def _apply_to(
+    model: type[DailyFact] | type[MonthlyFact], deltas: dict[Key, dict[str, float]]
+) -> None:
+    """Add ``deltas`` to ``model`` (rows created when missing, deleted when all zero)."""
     deltas = {k: {c: v for c, v in row.items() if abs(v) > 1e-9} for k, row in deltas.items()}
     deltas = {k: row for k, row in deltas.items() if row}
     if not deltas:
         return
     days = {dt.date.fromisoformat(k[0]) for k in deltas}
     agencies = {k[1] for k in deltas}
-    existing: dict[Key, DailyFact] = {}
-    for row in DailyFact.objects.select_for_update().filter(day__in=days, agency_id__in=agencies):
+    existing: dict[Key, Any] = {}
+    for row in model.objects.select_for_update().filter(day__in=days, agency_id__in=agencies):
         key = (
             row.day.isoformat(),
             row.agency_id,
@@ -111,13 +132,13 @@ def _apply_deltas(deltas: dict[Key, dict[str, float]]) -> None:
         )
         if key in deltas:
             existing[key] = row
-    to_create: list[DailyFact] = []
-    to_update: list[DailyFact] = []
+    to_create: list[Any] = []
+    to_update: list[Any] = []
     to_delete: list[int] = []
     for key, row_deltas in deltas.items():
         found = existing.get(key)
         if found is None:
-            row = DailyFact(
+            row = model(
                 day=dt.date.fromisoformat(key[0]),
                 agency_id=key[1],
                 procedure_id=key[2],
@@ -136,11 +157,11 @@ def _apply_deltas(deltas: dict[Key, dict[str, float]]) -> None:
         if row.pk is not None and all(not getattr(row, c) for c in COUNTERS):
             to_delete.append(row.pk)
     if to_create:
-        DailyFact.objects.bulk_create(to_create, batch_size=1000)
+        model.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
-        DailyFact.objects.bulk_update(to_update, list(COUNTERS), batch_size=1000)
+        model.objects.bulk_update(to_update, list(COUNTERS), batch_size=1000)
     if to_delete:
-        DailyFact.objects.filter(pk__in=to_delete).delete()
+        model.objects.filter(pk__in=to_delete).delete()
 
 
 def refresh_dossiers(dossier_ids: Iterable[int], ctx: _Context | None = None) -> int:
@@ -233,7 +254,8 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
             .values_list("id", "dossier_id", "created_at")[: batch + (wm.rating_id - rstart)]
         )
         dossier_ids |= {d for _i, d, _at in ratings if d is not None}
-        new_rating_days = {clock.local_day(at) for i, _d, at in ratings if i > wm.rating_id}
+        # Every day of the window (the lag too: a rating committed late is still counted).
+        new_rating_days = {clock.local_day(at) for _i, _d, at in ratings}
         last_rating = max((i for i, _d, _at in ratings), default=wm.rating_id)
         new_events = any(i > wm.event_id for i, _d in rows)
         new_ratings = last_rating > wm.rating_id
@@ -280,6 +302,7 @@ def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None =
         last_event = DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0
         last_rating = Rating.objects.aggregate(m=Max("id"))["m"] or 0
         DailyFact.objects.all().delete()
+        MonthlyFact.objects.all().delete()
         DossierFact.objects.all().delete()
         RatingDaily.objects.all().delete()
         ctx = _Context()
@@ -327,28 +350,31 @@ def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
     wm = Watermark.objects.filter(name=WATERMARK).first()
     report.pending_events = DossierEvent.objects.filter(id__gt=wm.event_id if wm else 0).count()
     totals, report.dossiers = full_scan(batch)
-    stored: dict[Key, dict[str, float]] = {}
-    for row in DailyFact.objects.all().iterator(chunk_size=5000):
-        key = (
-            row.day.isoformat(),
-            row.agency_id,
-            row.procedure_id,
-            row.field_id,
-            row.officer_id,
-            row.channel,
-        )
-        stored[key] = {c: getattr(row, c) for c in COUNTERS if getattr(row, c)}
-        report.daily_rows += 1
-    for key in sorted(set(totals) | set(stored)):
-        want = {c: v for c, v in totals.get(key, {}).items() if abs(v) > 1e-6}
-        have = stored.get(key, {})
-        for counter in sorted(set(want) | set(have)):
-            a, b = want.get(counter, 0), have.get(counter, 0)
-            if abs(a - b) > 1e-3:
-                report.differences.append(
-                    f"{key[0]} cơ quan {key[1]} thủ tục {key[2]} lĩnh vực {key[3]} "
-                    f"cán bộ {key[4]} {key[5]}: {counter} tổng hợp {b} ≠ tính lại {a}"
-                )
+    for model, want_all in ((DailyFact, totals), (MonthlyFact, monthly(totals))):
+        stored: dict[Key, dict[str, float]] = {}
+        for row in model.objects.all().iterator(chunk_size=5000):
+            key = (
+                row.day.isoformat(),
+                row.agency_id,
+                row.procedure_id,
+                row.field_id,
+                row.officer_id,
+                row.channel,
+            )
+            stored[key] = {c: getattr(row, c) for c in COUNTERS if getattr(row, c)}
+            if model is DailyFact:
+                report.daily_rows += 1
+        for key in sorted(set(want_all) | set(stored)):
+            want = {c: v for c, v in want_all.get(key, {}).items() if abs(v) > 1e-6}
+            have = stored.get(key, {})
+            for counter in sorted(set(want) | set(have)):
+                a, b = want.get(counter, 0), have.get(counter, 0)
+                if abs(a - b) > 1e-3:
+                    report.differences.append(
+                        f"{model._meta.verbose_name} {key[0]} cơ quan {key[1]} thủ tục {key[2]} "
+                        f"lĩnh vực {key[3]} cán bộ {key[4]} {key[5]}: {counter} tổng hợp {b} ≠ "
+                        f"tính lại {a}"
+                    )
     days = {clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)}
     want_r = {(d, a, o): v for d in days for (a, o), v in ratings_of_day(d).items()}
     have_r: dict[tuple[dt.date, int, int], tuple[int, int, int]] = {}

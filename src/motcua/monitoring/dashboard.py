@@ -24,6 +24,7 @@ from motcua.monitoring.indicators import (
     OPERATIONAL,
     Period,
     Scope,
+    grouped,
     open_q,
     overdue_q,
 )
@@ -58,21 +59,22 @@ def trend(period: Period, scope: Scope, months: int = 12) -> list[MonthRow]:
     received, satisfied / ratings. Two grouped queries."""
     ps = period.previous_months(months)
     first, last = ps[0].start, ps[-1].end
-    rows = (
-        scope.daily()
-        .filter(day__gte=first, day__lte=last)
-        .annotate(m=TruncMonth("day"))
-        .values("m")
-        .annotate(
-            e=Sum("ended_early"),
-            o=Sum("ended_on_time"),
-            late=Sum("ended_late"),
-            rec=Sum("received"),
-            onl=Sum("received", filter=Q(channel="online")),
-            dig=Sum("digitised"),
-        )
+    span = Period(first, last, "")
+    got = grouped(
+        span,
+        scope,
+        (),
+        {
+            "x_e": Sum("ended_early"),
+            "x_o": Sum("ended_on_time"),
+            "x_late": Sum("ended_late"),
+            "x_rec": Sum("received"),
+            "x_onl": Sum("received", filter=Q(channel="online")),
+            "x_dig": Sum("digitised"),
+        },
+        by_month=True,
     )
-    by_month = {(r["m"].year, r["m"].month): r for r in rows}
+    by_month = {(k[0].year, k[0].month): {n[2:]: v for n, v in r.items()} for k, r in got.items()}
     ratings: dict[tuple[int, int], dict[str, Any]] = {}
     rq = scope.ratings()
     if rq is not None:
@@ -106,19 +108,17 @@ def heat(
 ) -> tuple[list[Agency], list[str], list[list[Decimal | None]]]:
     """Agencies × months, on-time rate of the dossiers ended in each month (one query)."""
     ps = period.previous_months(months)
-    rows = (
-        scope.daily()
-        .filter(day__gte=ps[0].start, day__lte=ps[-1].end)
-        .annotate(m=TruncMonth("day"))
-        .values("agency_id", "m")
-        .annotate(e=Sum("ended_early"), o=Sum("ended_on_time"), late=Sum("ended_late"))
+    got = grouped(
+        Period(ps[0].start, ps[-1].end, ""),
+        scope,
+        ("agency_id",),
+        {"x_e": Sum("ended_early"), "x_o": Sum("ended_on_time"), "x_late": Sum("ended_late")},
+        by_month=True,
     )
     cells: dict[int, dict[tuple[int, int], Decimal | None]] = defaultdict(dict)
-    for r in rows:
-        ended = (r["e"] or 0) + (r["o"] or 0) + (r["late"] or 0)
-        cells[r["agency_id"]][(r["m"].year, r["m"].month)] = rate(
-            (r["e"] or 0) + (r["o"] or 0), ended
-        )
+    for (month, agency_id), r in got.items():
+        timely = r["x_e"] + r["x_o"]
+        cells[agency_id][(month.year, month.month)] = rate(timely, timely + r["x_late"])
     agencies = list(Agency.objects.filter(pk__in=list(cells)).order_by("name"))
     labels = [f"{p.start.month:02d}/{p.start.year}" for p in ps]
     values = [[cells[a.pk].get((p.start.year, p.start.month)) for p in ps] for a in agencies]
@@ -154,17 +154,19 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
     end), online share, overdue at the end, ratings and satisfied share. Three grouped queries."""
     _start, end = period.bounds()
     sums = {
-        r["agency_id"]: r
-        for r in scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values("agency_id")
-        .annotate(
-            rec=Sum("received"),
-            onl=Sum("received", filter=Q(channel="online")),
-            e=Sum("ended_early"),
-            o=Sum("ended_on_time"),
-            late=Sum("ended_late"),
-        )
+        k[0]: {n[2:]: v for n, v in r.items()}
+        for k, r in grouped(
+            period,
+            scope,
+            ("agency_id",),
+            {
+                "x_rec": Sum("received"),
+                "x_onl": Sum("received", filter=Q(channel="online")),
+                "x_e": Sum("ended_early"),
+                "x_o": Sum("ended_on_time"),
+                "x_late": Sum("ended_late"),
+            },
+        ).items()
     }
     opened = {
         r["agency_id"]: r
@@ -188,12 +190,12 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
         s = sums.get(agency.pk, {})
         op = opened.get(agency.pk, {"n": 0, "late": 0})
         rt = rated.get(agency.pk, {})
-        ended = (s.get("e") or 0) + (s.get("o") or 0) + (s.get("late") or 0)
-        timely = (s.get("e") or 0) + (s.get("o") or 0) + op["n"] - op["late"]
+        ended = int(s.get("e", 0) + s.get("o", 0) + s.get("late", 0))
+        timely = int(s.get("e", 0) + s.get("o", 0)) + op["n"] - op["late"]
         out.append(
             AgencyRow(
                 agency=agency,
-                received=s.get("rec") or 0,
+                received=int(s.get("rec", 0)),
                 ended=ended,
                 on_time=rate(timely, ended + op["n"]),
                 online=rate(s.get("onl"), s.get("rec")),
@@ -230,25 +232,19 @@ class OfficerRow:
 def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
     """The officer performance table: decided dossiers by timeliness, average resolution time,
     TT 01/2018 staff score (criteria 1, 2, 3, 4, 7) and ratings received."""
+    aggs = {
+        "x_e": Sum("decided_early"),
+        "x_o": Sum("decided_on_time"),
+        "x_late": Sum("decided_late"),
+        "x_rh": Sum("res_hours_sum"),
+        "x_rc": Sum("res_count"),
+        "x_n": Sum("tt01_n"),
+        **{f"x_{c}": Sum(f"tt01_{c}") for c in ("c1", "c2", "c3", "c4", "c7")},
+    }
     rows = {
-        r["officer_id"]: r
-        for r in scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end)
-        .exclude(officer_id=0)
-        .values("officer_id")
-        .annotate(
-            e=Sum("decided_early"),
-            o=Sum("decided_on_time"),
-            late=Sum("decided_late"),
-            rh=Sum("res_hours_sum"),
-            rc=Sum("res_count"),
-            n=Sum("tt01_n"),
-            c1=Sum("tt01_c1"),
-            c2=Sum("tt01_c2"),
-            c3=Sum("tt01_c3"),
-            c4=Sum("tt01_c4"),
-            c7=Sum("tt01_c7"),
-        )
+        k[0]: {n[2:]: v for n, v in r.items()}
+        for k, r in grouped(period, scope, ("officer_id",), aggs).items()
+        if k[0]
     }
     rated: dict[int, dict[str, Any]] = {}
     rq = scope.ratings()
@@ -271,7 +267,7 @@ def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
         if n:
             staff = sum(
                 (
-                    (Decimal(r[c] or 0) / Decimal(n)).quantize(Decimal("0.1"))
+                    (Decimal(str(r[c])) / Decimal(str(n))).quantize(Decimal("0.1"))
                     for c in ("c1", "c2", "c3", "c4", "c7")
                 ),
                 Decimal(0),
@@ -280,12 +276,12 @@ def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
             OfficerRow(
                 officer_id=officer_id,
                 name=names.get(officer_id, f"#{officer_id}"),
-                decided=(r.get("e") or 0) + (r.get("o") or 0) + (r.get("late") or 0),
-                early=r.get("e") or 0,
-                on_time=r.get("o") or 0,
-                late=r.get("late") or 0,
+                decided=int(r.get("e", 0) + r.get("o", 0) + r.get("late", 0)),
+                early=int(r.get("e", 0)),
+                on_time=int(r.get("o", 0)),
+                late=int(r.get("late", 0)),
                 avg_days=(
-                    (Decimal(str(r["rh"])) / Decimal(8) / Decimal(r["rc"])).quantize(
+                    (Decimal(str(r["rh"])) / Decimal(8) / Decimal(str(r["rc"]))).quantize(
                         Decimal("0.01")
                     )
                     if r.get("rc")
@@ -309,29 +305,15 @@ class FieldRow:
 def field_table(period: Period, scope: Scope) -> list[FieldRow]:
     """The periodic report per agency and field: received by channel, decided by timeliness,
     supplement requests, stops, withdrawals, returns (flows of the period; one query)."""
-    rows = (
-        scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values("agency_id", "field_id")
-        .annotate(
-            x_received=Sum("received"),
-            x_received_online=Sum("received", filter=Q(channel="online")),
-            x_received_direct=Sum("received", filter=Q(channel="direct")),
-            x_received_postal=Sum("received", filter=Q(channel="postal")),
-            x_decided_early=Sum("decided_early"),
-            x_decided_on_time=Sum("decided_on_time"),
-            x_decided_late=Sum("decided_late"),
-            x_supplement_requested=Sum("supplement_requested"),
-            x_stopped=Sum("stopped"),
-            x_withdrawn=Sum("withdrawn"),
-            x_returned=Sum("returned"),
-        )
-    )
+    aggs: dict[str, Any] = {f"x_{c}": Sum(c) for c in FLOW_COUNTERS}
+    for channel in ("online", "direct", "postal"):
+        aggs[f"x_received_{channel}"] = Sum("received", filter=Q(channel=channel))
+    got = grouped(period, scope, ("agency_id", "field_id"), aggs)
     agencies = dict(Agency.objects.values_list("pk", "name"))
     fields = dict(Field.objects.values_list("pk", "name"))
     out = []
-    for r in rows:
-        counts = {k[2:]: int(v or 0) for k, v in r.items() if k.startswith("x_")}
+    for (agency_id, field_id), r in got.items():
+        counts = {k[2:]: int(v) for k, v in r.items()}
         counts["decided"] = (
             counts["decided_early"] + counts["decided_on_time"] + counts["decided_late"]
         )
@@ -339,13 +321,24 @@ def field_table(period: Period, scope: Scope) -> list[FieldRow]:
             continue
         out.append(
             FieldRow(
-                agencies.get(r["agency_id"], f"#{r['agency_id']}"),
-                fields.get(r["field_id"], "—"),
+                agencies.get(agency_id, f"#{agency_id}"),
+                fields.get(field_id, "—"),
                 counts,
             )
         )
     return sorted(out, key=lambda f: (f.agency_name, f.field_name))
 
+
+FLOW_COUNTERS = (
+    "received",
+    "decided_early",
+    "decided_on_time",
+    "decided_late",
+    "supplement_requested",
+    "stopped",
+    "withdrawn",
+    "returned",
+)
 
 FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("received", "Tiếp nhận"),

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from motcua.catalogue.models import OnlineLevel, ProcedureVersion, VersionStatus
@@ -29,7 +30,7 @@ from motcua.common.errors import ValidationFailed
 from motcua.dossiers.models import DossierEvent
 from motcua.dossiers.workflow import Action
 from motcua.monitoring.facts import published_components
-from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, RatingDaily
+from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, MonthlyFact, RatingDaily
 
 A = Action
 #: Working hours in a working day for the average resolution time (the standard schedule).
@@ -159,6 +160,9 @@ class Scope:
     def daily(self) -> QuerySet[DailyFact]:
         return DailyFact.objects.filter(self._q())
 
+    def table(self, model: type[DailyFact] | type[MonthlyFact]) -> QuerySet[Any]:
+        return model.objects.filter(self._q())
+
     def facts(self) -> QuerySet[DossierFact]:
         return DossierFact.objects.filter(self._q())
 
@@ -191,36 +195,78 @@ class Scope:
 # --- sums -------------------------------------------------------------------------------------
 
 
+def parts(period: Period) -> list[tuple[type[DailyFact] | type[MonthlyFact], dt.date, dt.date]]:
+    """Where to read a period: its whole months from ``MonthlyFact`` (``day`` = month start),
+    the days before the first and after the last whole month from ``DailyFact``."""
+    start, end = period.start, period.end
+    first_full = start if start.day == 1 else _next_month(start)
+    end_month = dt.date(end.year, end.month, 1)
+    # The last month counts whole only when the period ends on its last day.
+    ends_month = (end + dt.timedelta(days=1)).day == 1
+    last_full_start = end_month if ends_month else _previous_month(end_month)
+    if first_full > last_full_start:
+        return [(DailyFact, start, end)]
+    out: list[tuple[type[DailyFact] | type[MonthlyFact], dt.date, dt.date]] = [
+        (MonthlyFact, first_full, last_full_start)
+    ]
+    if start < first_full:
+        out.append((DailyFact, start, first_full - dt.timedelta(days=1)))
+    month_after = _next_month(last_full_start)
+    if month_after <= end:
+        out.append((DailyFact, month_after, end))
+    return out
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _previous_month(first: dt.date) -> dt.date:
+    return dt.date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+def grouped(
+    period: Period,
+    scope: Scope,
+    keys: tuple[str, ...],
+    aggs: Mapping[str, Any],
+    *,
+    by_month: bool = False,
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    """``aggs`` (names starting ``x_``) summed over the period, grouped by ``keys`` (and the
+    month first when ``by_month``), adding up the monthly and daily parts of the period."""
+    out: dict[tuple[Any, ...], dict[str, float]] = {}
+    for model, lo, hi in parts(period):
+        qs = scope.table(model).filter(day__gte=lo, day__lte=hi)
+        ks = keys
+        if by_month:
+            qs, ks = qs.annotate(x_month=TruncMonth("day")), ("x_month", *keys)
+        rows = qs.values(*ks).annotate(**aggs) if ks else [qs.aggregate(**aggs)]
+        for r in rows:
+            target = out.setdefault(tuple(r[k] for k in ks), dict.fromkeys(aggs, 0.0))
+            for name in aggs:
+                target[name] += r[name] or 0
+    return out
+
+
 def sums(period: Period, scope: Scope) -> dict[str, float]:
-    """Every ``DailyFact`` counter summed over the period and scope (one query)."""
-    row = (
-        scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end)
-        .aggregate(**{c: Sum(c) for c in COUNTERS})
-    )
-    return {c: (row[c] or 0) for c in COUNTERS}
+    """Every counter summed over the period and scope (one query per part)."""
+    row = grouped(period, scope, (), {f"x_{c}": Sum(c) for c in COUNTERS}).get((), {})
+    return {c: row.get(f"x_{c}", 0) for c in COUNTERS}
 
 
 def received_by_channel(period: Period, scope: Scope) -> dict[str, int]:
-    rows = (
-        scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values("channel")
-        .annotate(n=Sum("received"), late=Sum("ended_late"), ended=Sum("ended_early"))
-    )
     out = {"direct": 0, "online": 0, "postal": 0}
-    for r in rows:
-        out[r["channel"]] = out.get(r["channel"], 0) + (r["n"] or 0)
+    for (channel,), r in grouped(period, scope, ("channel",), {"x_n": Sum("received")}).items():
+        out[channel] = out.get(channel, 0) + int(r["x_n"])
     return out
 
 
 def online_late(period: Period, scope: Scope) -> int:
-    return (
-        scope.daily()
-        .filter(day__gte=period.start, day__lte=period.end, channel="online")
-        .aggregate(n=Sum("ended_late"))["n"]
-        or 0
+    row = grouped(period, scope, (), {"x_n": Sum("ended_late", filter=Q(channel="online"))}).get(
+        (), {}
     )
+    return int(row.get("x_n", 0))
 
 
 def overdue_q(moment: dt.datetime) -> Q:

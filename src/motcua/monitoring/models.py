@@ -111,7 +111,9 @@ class DossierFact(models.Model):
         return f"{self.dossier_id}"
 
 
-class DailyFact(models.Model):
+class Facts(models.Model):
+    """The counters, per ``day`` (or per month: ``day`` is the month's first day) and dimensions."""
+
     day = models.DateField("ngày")
     agency_id = models.PositiveBigIntegerField("cơ quan")
     procedure_id = models.PositiveBigIntegerField("thủ tục")
@@ -149,6 +151,11 @@ class DailyFact(models.Model):
     tt01_c7 = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyFact(Facts):
+    class Meta:
         verbose_name = "số liệu tổng hợp theo ngày"
         verbose_name_plural = "số liệu tổng hợp theo ngày"
         constraints = [
@@ -164,6 +171,28 @@ class DailyFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id}/{self.procedure_id}/{self.officer_id} {self.channel}"
+
+
+class MonthlyFact(Facts):
+    """The same counters per month (``day`` = the first day of the month): a period's whole
+    months are read here, its edge days from ``DailyFact`` — 30 times fewer rows to add up."""
+
+    class Meta:
+        verbose_name = "số liệu tổng hợp theo tháng"
+        verbose_name_plural = "số liệu tổng hợp theo tháng"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency_id", "procedure_id", "field_id", "officer_id", "channel"],
+                name="monitoring_monthly_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agency_id", "day"], name="monitoring_monthly_agency"),
+            models.Index(fields=["officer_id", "day"], name="monitoring_monthly_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%m/%Y} {self.agency_id}/{self.procedure_id}/{self.officer_id}"
 
 
 class RatingDaily(models.Model):
