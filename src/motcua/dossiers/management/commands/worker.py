@@ -28,9 +28,16 @@ def uses_database_backend(alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> bool:
 
 
 def enqueue_sweeps() -> None:
+    from django.apps import apps
+
     from motcua.dossiers.tasks import run_all_sweeps
 
     run_all_sweeps.enqueue()
+    # The monitoring aggregates follow the control sheet (docs/monitoring.md).
+    if apps.is_installed("motcua.monitoring"):
+        from motcua.monitoring.tasks import refresh_metrics
+
+        refresh_metrics.enqueue()
 
 
 class SweepLoop(threading.Thread):
