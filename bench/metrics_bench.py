@@ -88,7 +88,13 @@ def main() -> None:
     from motcua.ratings.services import rating_record
 
     call_command("migrate", verbosity=0)
-    demo_prepare()  # agencies, the 30 sample procedures, the demo accounts (idempotent)
+    from django.conf import settings
+
+    from motcua.catalogue.models import Procedure
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
+    if not Procedure.objects.exists():
+        demo_prepare()  # agencies, the 30 sample procedures, the demo accounts
     have = Dossier.objects.count()
     if have < args.dossiers:
         print(f"Simulating {args.dossiers - have} dossiers over {args.years} year(s)…")
