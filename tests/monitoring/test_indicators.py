@@ -357,3 +357,40 @@ def test_monthly_and_daily_parts_add_up(three: World) -> None:
     assert ind.sums(p, PROVINCE)["decided_late"] == 1
     cut = ind.Period.range(dt.date(2026, 3, 3), dt.date(2026, 3, 31))
     assert ind.sums(cut, PROVINCE)["received"] == 0  # all three were received on 2 March
+
+
+def test_month_start_snapshot_equals_the_open_dossiers(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    received(world, 1, at(2, 9))  # open, overdue from 9 March
+    d = received(world, 2, at(30, 9))
+    decide(world, to_appraisal(world, d, at(30, 10)), at(2, 9, month=4))
+    sync()
+    april_1 = APRIL.bounds()[0]
+    # The snapshot counters (one day of DailyFact) and the dossiers behind them agree.
+    assert ind.open_counts(april_1, PROVINCE) == (2, 1)
+    facts = DossierFact.objects.filter(ind.open_q(april_1))
+    assert facts.count() == 2
+    assert facts.filter(ind.overdue_q(april_1)).count() == 1
+    # A moment that is not a month start is counted in DossierFact: same answer.
+    assert ind.open_counts(april_1 + dt.timedelta(hours=1), PROVINCE) == (2, 1)
+    # A period still running is taken at now, not at its future end.
+    today = timezone.localdate()
+    current = ind.Period.month(today.year, today.month)
+    assert ind.open_counts(current.bounds()[1], PROVINCE) == (1, 1)
+
+
+def test_new_month_refreshes_open_dossiers(world: World) -> None:
+    import datetime as dt
+
+    from motcua.monitoring import aggregate as agg
+    from motcua.monitoring.models import Watermark
+
+    received(world, 1, at(2, 9))
+    sync()
+    assert agg.refresh().dossiers == 0  # nothing new
+    Watermark.objects.update(refreshed_at=at(2, 9) - dt.timedelta(days=40))
+    assert agg.refresh().dossiers == 1  # a month began: the open dossier is re-derived
+    assert agg.verify().ok

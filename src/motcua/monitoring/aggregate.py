@@ -259,7 +259,18 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         last_rating = max((i for i, _d, _at in ratings), default=wm.rating_id)
         new_events = any(i > wm.event_id for i, _d in rows)
         new_ratings = last_rating > wm.rating_id
-        if new_events or new_ratings:
+        # A new month: the open dossiers gain a month-start snapshot (carried over / in progress).
+        now = timezone.now()
+        new_month = wm.refreshed_at is not None and clock.local_day(wm.refreshed_at).replace(
+            day=1
+        ) < clock.local_day(now).replace(day=1)
+        if new_month:
+            dossier_ids |= set(
+                DossierFact.objects.filter(
+                    ended_at__isnull=True, received_at__isnull=False
+                ).values_list("dossier_id", flat=True)
+            )
+        if new_events or new_ratings or new_month:
             result.dossiers = refresh_dossiers(dossier_ids)
             recompute_rating_days(new_rating_days)
         wm.event_id = max(wm.event_id, last_event)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from motcua.catalogue.models import ProcedureVersion
 from motcua.dossiers import clock
@@ -126,8 +127,43 @@ def _day(moment: dt.datetime | None) -> str | None:
     return clock.local_day(moment).isoformat() if moment is not None else None
 
 
-def contribution(fact: Fact, event_days: dict[str, list[str]]) -> dict[str, Any]:
-    """The counts ``fact`` adds to ``DailyFact``: ``{"k": dims, "c": {"day|counter": n}}``."""
+def month_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(
+        dt.date(day.year, day.month, 1), dt.time(), tzinfo=timezone.get_default_timezone()
+    )
+
+
+def next_month_start(moment: dt.datetime) -> dt.datetime:
+    first = clock.local_day(moment).replace(day=1)
+    return month_start(dt.date(first.year + first.month // 12, first.month % 12 + 1, 1))
+
+
+def month_starts_open(fact: Fact, now: dt.datetime) -> list[dt.datetime]:
+    """The first moments of the months (up to the current one) at which the dossier was being
+    processed: received before, not ended before (the carried-over / in-progress snapshots)."""
+    if fact.received_at is None:
+        return []
+    out = []
+    m = next_month_start(fact.received_at)
+    while m <= now and (fact.ended_at is None or fact.ended_at >= m):
+        out.append(m)
+        m = next_month_start(m)
+    return out
+
+
+def overdue_at(fact: Fact, moment: dt.datetime) -> bool:
+    """Open at ``moment`` and late there (same rule as ``indicators.overdue_q``)."""
+    if fact.due_at is None or fact.due_at >= moment:
+        return False
+    return fact.supplement_wait_from is None or fact.supplement_wait_from > fact.due_at
+
+
+def contribution(
+    fact: Fact, event_days: dict[str, list[str]], now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The counts ``fact`` adds to ``DailyFact``: ``{"k": dims, "c": {"day|counter": n}}``.
+    Snapshot counters depend on ``now`` for open dossiers (refreshed when a month begins)."""
+    now = now or timezone.now()
     counts: dict[str, float] = defaultdict(float)
 
     def add(day: str | None, counter: str, value: float = 1) -> None:
@@ -157,6 +193,9 @@ def contribution(fact: Fact, event_days: dict[str, list[str]]) -> dict[str, Any]
             add(day, counter)
     for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online"):
         add(received, flag, 1 if fact.flags.get(flag) else 0)
+    for start in month_starts_open(fact, now):
+        add(start.date().isoformat(), "open_start")
+        add(start.date().isoformat(), "overdue_start", 1 if overdue_at(fact, start) else 0)
     return {"k": fact.dims(), "c": {k: v for k, v in sorted(counts.items()) if v}}
 
 

@@ -281,13 +281,30 @@ def open_q(moment: dt.datetime) -> Q:
     return Q(received_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
 
 
+def edge(moment: dt.datetime) -> dt.datetime:
+    """The moment a period's "open at the end" is taken: its end, or now if that is earlier."""
+    return min(moment, timezone.now())
+
+
 def open_counts(moment: dt.datetime, scope: Scope) -> tuple[int, int]:
-    """(open, overdue) dossiers at ``moment``. Uses each dossier's current due moment and
-    supplement state: exact for the current period, an approximation for past ones."""
+    """(open, overdue) dossiers at ``moment`` (capped at now). At the start of a past month the
+    month-start snapshot counters answer (one day of ``DailyFact``, whatever the size of the
+    history); otherwise the open dossiers are counted in ``DossierFact`` (the live ones are a
+    small partial index). Both use each dossier's current due moment and supplement state: exact
+    for the current period, an approximation for past ones."""
+    m = edge(moment)
+    local = timezone.localtime(m)
+    if local.day == 1 and local.time() == dt.time() and m < timezone.now():
+        row = (
+            scope.table(DailyFact)
+            .filter(day=local.date())
+            .aggregate(n=Sum("open_start"), late=Sum("overdue_start"))
+        )
+        return row["n"] or 0, row["late"] or 0
     row = (
         scope.facts()
-        .filter(open_q(moment))
-        .aggregate(n=Count("pk"), late=Count("pk", filter=overdue_q(moment)))
+        .filter(open_q(m))
+        .aggregate(n=Count("pk"), late=Count("pk", filter=overdue_q(m)))
     )
     return row["n"], row["late"]
 
@@ -690,6 +707,7 @@ DRILL_LABELS: dict[str, str] = {
 def drill_q(code: str, period: Period) -> Q:
     """The ``DossierFact`` filter behind a number; ``ValidationFailed`` for an unknown code."""
     start, end = period.bounds()
+    start, end = edge(start), edge(end)
     received = _in("received_at", period)
     ended = _in("ended_at", period) & ~Q(outcome="")
     decided = _in("ended_at", period) & Q(end_kind="decided")

@@ -53,7 +53,12 @@ COUNTERS: tuple[str, ...] = (
     "tt01_c4",
     "tt01_c6",
     "tt01_c7",
+    "open_start",
+    "overdue_start",
 )
+#: Snapshot counters (dossiers open / overdue at 00:00 on the row's day, recorded on the first
+#: day of each month): never summed over a period, read for one day.
+SNAPSHOT_COUNTERS = frozenset({"open_start", "overdue_start"})
 FLOAT_COUNTERS = frozenset({"res_hours_sum"})
 DIMENSIONS: tuple[str, ...] = (
     "day",
@@ -149,6 +154,8 @@ class Facts(models.Model):
     tt01_c4 = models.IntegerField(default=0)
     tt01_c6 = models.IntegerField(default=0)
     tt01_c7 = models.IntegerField(default=0)
+    open_start = models.IntegerField("đang xử lý đầu ngày", default=0)
+    overdue_start = models.IntegerField("quá hạn đầu ngày", default=0)
 
     class Meta:
         abstract = True
