@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,6 +93,24 @@ def citizen(username: str, personal_id: str, phone: str) -> User:
         date_of_birth=dt.date(1988, 5, 4),
     )
     return user
+
+
+@pytest.fixture(scope="session")
+def cert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from motcua.workspace.signing import make_self_signed
+
+    folder = tmp_path_factory.mktemp("chung-thu")
+    make_self_signed(folder / "default.p12", "Văn phòng Đăng ký đất đai")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings: Any, cert_dir: Path, tmp_path: Path) -> None:
+    """The agency signing certificate; SMS files and other local data in a temporary folder."""
+    settings.MOTCUA_SIGNING_DIR = str(cert_dir)
+    settings.MOTCUA_SIGNING_PASSPHRASE = ""
+    settings.MOTCUA_PUBLIC_BASE_URL = "https://dichvucong.khanhhoa.gov.vn"
+    settings.DATA_DIR = tmp_path
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.dossiers.conftest import at
 from tests.portal.conftest import PDF, Portal
+from tests.workspace.conftest import pdf_bytes
 
 from motcua.dossiers import services as sv
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import ApplicantInput, DocumentInput
-from motcua.portal.files import check_upload
-from motcua.portal.services import result_attach
+from motcua.workspace import services as ws
 
 
 def submit(portal: Portal, *, moment: dt.datetime | None = None, user: object = None) -> Dossier:
@@ -56,21 +57,19 @@ def sign(portal: Portal, d: Dossier, start: int = 3) -> Dossier:
     return sv.dossier_sign(actor=w.leader, dossier=d.code, at=at(start, 11))
 
 
-class _Named:
-    def __init__(self, name: str, data: bytes) -> None:
-        self.name, self.data, self.size = name, data, len(data)
-
-    def chunks(self) -> list[bytes]:
-        return [self.data]
-
-
 def returned_with_result(portal: Portal, d: Dossier) -> Dossier:
+    """Appraised, the result PDF attached, signed with the agency certificate (the officer
+    workspace's services, PAdES) and returned."""
     w = portal.world
-    d = sign(portal, to_appraisal(portal, d))
-    result_attach(
-        actor=w.reception,
+    d = to_appraisal(portal, d)
+    ws.result_attach(
+        actor=w.specialist,
         code=d.code,
-        checked=check_upload(_Named("giay-phep.pdf", PDF + b"signed")),
+        upload=SimpleUploadedFile("giay-phep.pdf", pdf_bytes("Giấy phép xây dựng")),
         name="Giấy phép xây dựng",
     )
+    sv.dossier_submit_draft(actor=w.specialist, dossier=d.code, at=at(3, 9))
+    sv.dossier_approve(actor=w.head, dossier=d.code, at=at(3, 10))
+    d = Dossier.objects.get(pk=d.pk)
+    ws.result_sign(actor=w.leader, code=d.code, expected_version=d.version, at=at(3, 11))
     return sv.dossier_return_result(actor=w.reception, dossier=d.code, at=at(3, 15))

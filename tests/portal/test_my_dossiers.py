@@ -10,6 +10,7 @@ from django.test import Client
 from tests.dossiers.conftest import at
 from tests.portal import flow
 from tests.portal.conftest import PDF, Portal
+from tests.workspace.conftest import pdf_bytes
 
 from motcua.dossiers import services as sv
 from motcua.dossiers.models import Dossier
@@ -101,11 +102,14 @@ def test_result_download_lands_in_the_store_and_rating_once(portal: Portal) -> N
     client = portal.client_for(portal.citizen)
     d = flow.returned_with_result(portal, flow.submit(portal))
     page = _page(client, d)
-    assert "Tải kết quả điện tử: Giấy phép xây dựng" in page
+    assert "Tải kết quả điện tử đã ký số: Giấy phép xây dựng" in page
     assert "Đánh giá mức độ hài lòng" in page
+    assert "Văn phòng Đăng ký đất đai" in page  # the signer
     r = client.get(f"/cong-dan/ho-so/{d.code}/ket-qua/")
     assert r.status_code == 200
-    assert b"".join(r.streaming_content).startswith(b"%PDF")
+    body = b"".join(r.streaming_content)
+    assert body.startswith(b"%PDF")
+    assert b"/ByteRange" in body  # the PAdES signature is in the file
     assert r["Content-Disposition"].startswith("attachment")
     stored = StoredDocument.objects.get(user=portal.citizen, source="result")
     assert stored.name == "Giấy phép xây dựng"
@@ -144,24 +148,20 @@ def test_rating_before_the_result_is_returned_is_refused(portal: Portal) -> None
     assert client.get(f"/cong-dan/ho-so/{d.code}/ket-qua/").status_code == 404
 
 
-def test_only_an_officer_of_the_scope_attaches_a_result(portal: Portal) -> None:
-    from motcua.common.errors import ValidationFailed
-    from motcua.dossiers.errors import DossierNotFound
-    from motcua.portal.files import check_upload
-    from motcua.portal.services import result_attach
+def test_an_unsigned_result_is_not_delivered(portal: Portal) -> None:
+    from motcua.workspace import services as ws
 
-    d = flow.submit(portal)
-    upload = flow._Named("kq.pdf", PDF)
-    with pytest.raises(DossierNotFound):
-        result_attach(
-            actor=portal.world.other_reception, code=d.code, checked=check_upload(upload), name="KQ"
-        )
-    with pytest.raises(DossierNotFound):
-        result_attach(actor=portal.citizen, code=d.code, checked=check_upload(upload), name="KQ")
-    with pytest.raises(ValidationFailed, match="đã có kết quả"):
-        result_attach(
-            actor=portal.world.reception, code=d.code, checked=check_upload(upload), name="KQ"
-        )
+    client = portal.client_for(portal.citizen)
+    d = flow.to_appraisal(portal, flow.submit(portal))
+    ws.result_attach(
+        actor=portal.world.specialist,
+        code=d.code,
+        upload=SimpleUploadedFile("kq.pdf", pdf_bytes("Dự thảo")),
+        name="Dự thảo",
+    )
+    assert client.get(f"/cong-dan/ho-so/{d.code}/ket-qua/").status_code == 404
+    assert "Tải kết quả" not in _page(client, d)
+    assert not StoredDocument.objects.filter(source="result").exists()
 
 
 def test_a_citizen_cannot_see_or_act_on_another_citizens_dossier(portal: Portal) -> None:

@@ -3,8 +3,8 @@
 The dossier itself, its components and its history live in ``motcua.dossiers``; the portal keeps
 only what belongs to the citizen's side: the profile, verification codes, the per-procedure form
 (JSON schema, keyed by procedure so the catalogue needs no migration), drafts that survive a closed
-browser, the personal data store (*kho dữ liệu cá nhân*), payments, the result file, the
-notification templates and the outbox.
+browser, the personal data store (*kho dữ liệu cá nhân*), payments, the notification templates and
+the outbox. The signed result is the officer workspace's ``ResultDocument``.
 """
 
 from __future__ import annotations
@@ -218,28 +218,6 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.amount} đồng"
-
-
-class DossierResult(models.Model):
-    """The electronic result of a dossier, attached by an officer of its scope; the citizen
-    downloads it and it lands in their personal data store."""
-
-    dossier = models.OneToOneField(
-        "dossiers.Dossier", on_delete=models.PROTECT, related_name="portal_result"
-    )
-    name = models.CharField(max_length=300)
-    file = models.FileField(upload_to=_upload_path)
-    filename = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    attached_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    attached_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class NotificationTemplate(TimeStampedModel):

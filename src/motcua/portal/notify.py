@@ -134,7 +134,7 @@ def notify_event(event: DossierEvent, dossier: Dossier) -> int:
     user = applicant.user
     email = applicant.email or (user.email if user else "")
     phone = applicant.phone or (user.phone if user else "")
-    base = settings.MOTCUA_PORTAL_BASE_URL.rstrip("/")
+    base = settings.MOTCUA_PUBLIC_BASE_URL.rstrip("/")
     url = f"{base}/cong-dan/ho-so/{dossier.code}/" if user else f"{base}/tra-cuu/{dossier.code}/"
     subject, body, sms = render(
         name,

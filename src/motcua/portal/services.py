@@ -27,8 +27,7 @@ from motcua.catalogue.selectors import procedure_version_for
 from motcua.common.errors import NotFound, ValidationFailed
 from motcua.common.text import nfc
 from motcua.dossiers import services as engine
-from motcua.dossiers.access import access_dossier_for_citizen, access_dossier_for_officer
-from motcua.dossiers.errors import DossierNotFound
+from motcua.dossiers.access import access_dossier_for_citizen
 from motcua.dossiers.models import ApplicantKind, DocumentForm, Dossier
 from motcua.dossiers.services import ApplicantInput, DocumentInput
 from motcua.dossiers.workflow import DossierStatus
@@ -37,7 +36,6 @@ from motcua.portal.files import CheckedFile
 from motcua.portal.models import (
     CitizenProfile,
     CodePurpose,
-    DossierResult,
     Draft,
     DraftFile,
     DraftStatus,
@@ -568,52 +566,37 @@ def answer_supplement(user: User, code: str, files: Sequence[CheckedFile]) -> Do
     return result
 
 
-def result_attach(*, actor: User, code: str, checked: CheckedFile, name: str) -> DossierResult:
-    """An officer of the dossier's scope attaches the electronic result (after signature). The
-    result also lands in the applicant's personal data store."""
-    if actor.kind != UserKind.OFFICER:
-        raise DossierNotFound()
-    dossier = access_dossier_for_officer(actor, code)
-    if dossier.status not in (S.RESOLVED, S.RETURNED, S.RESULT_UNDER_CORRECTION):
-        raise ValidationFailed("Chỉ đính kèm kết quả khi hồ sơ đã có kết quả (đã ký).")
-    with transaction.atomic():
-        old = DossierResult.objects.filter(dossier=dossier).first()
-        if old is not None:
-            old.file.delete(save=False)
-            old.delete()
-        result = DossierResult(
-            dossier=dossier,
-            name=nfc(name)[:300] or "Kết quả giải quyết",
-            filename=checked.filename,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            attached_by=actor,
-        )
-        result.file.save(checked.stored_name, checked.content, save=False)
-        result.save()
-        owner = dossier.applicant.user
-        if owner is not None:
-            checked.content.seek(0)
-            store_add(
-                owner,
-                CheckedFile(
-                    content=ContentFile(checked.content.read(), name=f"r{checked.stored_name}"),
-                    filename=checked.filename,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
-                ),
-                name=result.name,
-                source=StoredDocument.Source.RESULT,
-                dossier=dossier,
-            )
-        audit_log(
-            actor=actor,
-            action="portal.result_attach",
-            object_type="dossier",
-            object_id=str(dossier.uuid),
-            agency_id=dossier.current_agency_id,
-            data={"sha256": checked.sha256},
-        )
-    return result
+def signed_result(dossier: Dossier) -> Any:
+    """The dossier's signed electronic result (the officer workspace's ``ResultDocument``
+    signed with the agency certificate, PAdES), once the dossier is resolved or returned;
+    ``None`` otherwise."""
+    from motcua.workspace.models import ResultDocument
+
+    if dossier.status not in (S.RESOLVED, S.RETURNED):
+        return None
+    return (
+        ResultDocument.objects.filter(dossier=dossier)
+        .exclude(signed_file="")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def result_to_store(user: User, dossier: Dossier, result: Any) -> StoredDocument:
+    """The signed result lands in the citizen's personal data store (idempotent: one copy per
+    file content), so it can be reused in later procedures."""
+    existing = StoredDocument.objects.filter(user=user, sha256=result.signed_sha256).first()
+    if existing is not None:
+        return existing
+    with result.signed_file.open("rb") as handle:
+        data = handle.read()
+    checked = CheckedFile(
+        content=ContentFile(data, name=f"{result.signed_sha256[:32]}.pdf"),
+        filename=f"ket-qua-{dossier.code}.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256=result.signed_sha256,
+    )
+    return store_add(
+        user, checked, name=result.name, source=StoredDocument.Source.RESULT, dossier=dossier
+    )

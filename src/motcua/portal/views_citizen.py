@@ -43,7 +43,6 @@ from motcua.portal import forms as f
 from motcua.portal import payments, services
 from motcua.portal.files import ACCEPT_ATTR, check_upload
 from motcua.portal.models import (
-    DossierResult,
     Draft,
     Payment,
     PaymentStatus,
@@ -578,7 +577,9 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
         dossier = dossier_detail(user, code, purpose="công dân xem hồ sơ của mình")
     except DossierNotFound:
         raise Http404("Không tìm thấy hồ sơ.") from None
-    result = DossierResult.objects.filter(dossier=dossier).first()
+    result = services.signed_result(dossier)
+    if result is not None:
+        services.result_to_store(user, dossier, result)
     rated = Rating.objects.filter(dossier=dossier, source=Source.PORTAL, rater=user).exists()
     supplement = dossier.status in (S.SUPPLEMENT_REQUESTED_AT_RECEPTION, S.SUPPLEMENT_REQUESTED)
     return render(
@@ -587,9 +588,9 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
         {
             "dossier": dossier,
             "steps": timeline(dossier, list(dossier.events.all())),
-            "next_step": NEXT_STEP.get(dossier.status, ""),
+            "next_step": "Đã trả kết quả." if rated else NEXT_STEP.get(dossier.status, ""),
             "documents": list(dossier.documents.all()),
-            "result": result if dossier.status in (S.RESOLVED, S.RETURNED) else None,
+            "result": result,
             "can_withdraw": dossier.status in BEFORE_DECISION,
             "supplement": supplement,
             "supplement_note": next(
@@ -663,10 +664,11 @@ def dossier_pay(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def dossier_result(request: HttpRequest, code: str) -> HttpResponseBase:
     dossier = _own(request, code)
-    result = DossierResult.objects.filter(dossier=dossier).first()
-    if result is None or dossier.status not in (S.RESOLVED, S.RETURNED):
+    result = services.signed_result(dossier)
+    if result is None:
         raise Http404("Chưa có kết quả điện tử.")
-    return _file_response(result.file, result.filename, result.content_type)
+    services.result_to_store(cast(User, request.user), dossier, result)
+    return _file_response(result.signed_file, f"ket-qua-{dossier.code}.pdf", "application/pdf")
 
 
 @citizen_required

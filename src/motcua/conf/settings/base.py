@@ -338,11 +338,6 @@ MOTCUA_SMS_BACKEND = env_str(
     help="Dotted path of the SMS gateway class: motcua.portal.sms.FileBackend (writes "
     "$MOTCUA_DATA_DIR/sms/*.txt) or motcua.portal.sms.ConsoleBackend.",
 )
-MOTCUA_PORTAL_BASE_URL = env_str(
-    "MOTCUA_PORTAL_BASE_URL",
-    "http://127.0.0.1:8000",
-    help="Public address of the portal, used in links inside notifications.",
-)
 MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int(
     "MOTCUA_OUTBOX_MAX_ATTEMPTS",
     12,
