@@ -121,6 +121,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "bold": ParagraphStyle("bold", parent=base, fontName="VN-Bold"),
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
+        "tiny": ParagraphStyle("tiny", parent=base, fontSize=6.5, leading=8),
     }
 
 
@@ -203,8 +204,13 @@ def _build(
     return out.getvalue()
 
 
-def _table(rows: list[list[str]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
-    data = [[Paragraph(_esc(str(c)), st["small"]) for c in row] for row in rows]
+def _table(
+    rows: list[list[str]],
+    widths: list[float],
+    st: dict[str, ParagraphStyle],
+    style: str = "small",
+) -> Table:
+    data = [[Paragraph(_esc(str(c)), st[style]) for c in row] for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(

@@ -41,14 +41,21 @@ def certificate_path(agency_code: str) -> Path | None:
     return None
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (X.509 name attributes count bytes)."""
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text.rstrip()
+
+
 def make_self_signed(path: Path, common_name: str, *, passphrase: bytes | None = None) -> Path:
     """A self-signed signing certificate (RSA 2048, 3 years) for the demo and the tests."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} (chứng thư thử nghiệm)"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(common_name, 64)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name, 44) + " (thử nghiệm)"),
         ]
     )
     now = dt.datetime.now(dt.UTC)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("tiep-nhan/", views.intake, name="intake"),
     path("trung-tam/", views.floor, name="floor"),
+    path("so-theo-doi/", views.register, name="register"),
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/giay-tiep-nhan/", views.receipt, name="receipt"),
     path("ho-so/<str:code>/bieu-mau/<slug:form>.pdf", views.form_pdf, name="form_pdf"),

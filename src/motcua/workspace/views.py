@@ -561,6 +561,65 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
     return redirect(reverse("workspace:dossier", kwargs={"code": dossier.code}))
 
 
+# --- the register ----------------------------------------------------------------------------
+
+
+@officer_view
+def register(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
+    """Sổ theo dõi hồ sơ of the officer's one-stop unit for a period, as PDF (A4) or XLSX."""
+    from motcua.workspace import register as reg
+
+    agencies = [
+        a
+        for a in Agency.objects.filter(pk__in=ctx.agency_ids).order_by("name")
+        if {Role.RECEPTION_OFFICER, Role.CENTER_DIRECTOR} & ctx.roles_by_agency.get(a.pk, set())
+    ]
+    if not agencies:
+        raise Http404("Không tìm thấy trang.")
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        **_nav(ctx),
+        "agencies": agencies,
+        "start": today.replace(day=1).isoformat(),
+        "end": today.isoformat(),
+    }
+    if "tu" not in request.GET:
+        return render(request, "workspace/register.html", context)
+    errors = []
+    try:
+        start = dt.date.fromisoformat(request.GET.get("tu", ""))
+        end = dt.date.fromisoformat(request.GET.get("den", ""))
+    except ValueError:
+        errors.append("Ngày không hợp lệ; chọn ngày theo dạng ngày/tháng/năm.")
+        start = end = today
+    if not errors and end < start:
+        errors.append("Ngày kết thúc phải sau ngày bắt đầu.")
+    if not errors and (end - start).days > 366:
+        errors.append("Khoảng thời gian tối đa là một năm.")
+    agency = next((a for a in agencies if str(a.pk) == request.GET.get("co_quan")), agencies[0])
+    if errors:
+        context.update(
+            {
+                "error": " ".join(errors),
+                "start": request.GET.get("tu", ""),
+                "end": request.GET.get("den", ""),
+            }
+        )
+        return render(request, "workspace/register.html", context, status=400)
+    data = reg.register_rows(agency, start, end)
+    name = f"so-theo-doi-{agency.code}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if request.GET.get("dinh_dang") == "xlsx":
+        response = HttpResponse(
+            reg.register_xlsx(data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(reg.register_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
 # --- the Center director ----------------------------------------------------------------------
 
 

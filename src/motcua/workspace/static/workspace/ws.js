@@ -18,9 +18,15 @@
       if (form) { ev.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.submit(); }
       return;
     }
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && /^Key[A-Z]$/.test(ev.code || "")) {
+      // Alt+letter follows the link with that accesskey (browsers differ in accesskey chords).
+      var target = document.querySelector("a[accesskey='" + ev.code.slice(3).toLowerCase() + "']");
+      if (target) { ev.preventDefault(); target.click(); }
+      return;
+    }
     if (typing(document.activeElement) || ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
     if (ev.key === "/") {
-      var box = document.querySelector("[data-shortcut='/']") || document.querySelector("input[type=search], input[name=q], input[name=tim]");
+      var box = document.querySelector("[data-shortcut='/']") || document.querySelector("input[name=q], input[name=tim]");
       if (box) { ev.preventDefault(); box.focus(); box.select(); }
     } else if (ev.key === "j" || ev.key === "k") {
       var links = rowLinks();
@@ -48,5 +54,6 @@
     if (out) { out.textContent = missing.length ? "Còn thiếu: " + missing.join("; ") : "Đã đủ thành phần hồ sơ."; }
   });
   var error = document.getElementById("loi");
-  if (error) { error.focus(); }
+  var first = document.querySelector("[data-focus-first] a");
+  if (error) { error.focus(); } else if (first) { first.focus(); }
 })();
