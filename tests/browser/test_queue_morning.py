@@ -90,6 +90,10 @@ def test_a_morning_at_the_counters(
     board.goto(f"{url}/xep-hang/bang/tinh/")
     assert "Chưa gọi số nào" in board.locator("#rows").inner_text()
     assert_accessible(board, context="/xep-hang/bang/tinh/")
+    # A second board without event streams (old browser, proxy): the polling fallback.
+    polled = _page(browser, contexts, live_server)
+    polled.goto(f"{url}/xep-hang/bang/tinh/?che-do=poll")
+    assert polled.locator("#mode").inner_text() == "Cập nhật mỗi 3 giây."
 
     # --- Two counters call at the same moment. --------------------------------------------
     c1 = _page(browser, contexts, live_server, queue.o1)
@@ -115,6 +119,7 @@ def test_a_morning_at_the_counters(
         " && document.getElementById('announce').textContent.startsWith('Mời công dân số')"
     )
     assert board.locator("#mode").inner_text() == "Cập nhật trực tiếp."
+    polled.wait_for_function("document.querySelectorAll('#rows tr').length === 2")
 
     # --- The priority ticket: an intake started from the called ticket. ----------------------
     intake = first.get_by_role("link", name="Tiếp nhận hồ sơ cho vé này")

@@ -89,6 +89,7 @@ def test_counter_page_flow(queue: Queue) -> None:
     officer = signed_in(queue.o1)
     page = officer.get(f"/xep-hang/quay/{queue.c1.pk}/").content.decode()
     assert "Gọi số tiếp theo" in page
+    assert 'http-equiv="refresh"' in page  # an idle counter sees new arrivals
     officer.post(f"/xep-hang/quay/{queue.c1.pk}/goi/")
     page = officer.get(f"/xep-hang/quay/{queue.c1.pk}/").content.decode()
     first = Ticket.objects.get(number=1)
@@ -241,6 +242,7 @@ def test_rating_screen_records_in_the_shared_store(queue: Queue, client: Client)
 def test_lookup_procedures_and_dossier_by_receipt_qr(queue: Queue, client: Client) -> None:
     found = client.get("/xep-hang/tra-cuu/", {"thu-tuc": "bien dong dat"}).content.decode()
     assert "Đăng ký biến động đất đai" in found
+    assert 'href="/thu-tuc/1.004222/"' in found  # the portal's full procedure page
     none = client.get("/xep-hang/tra-cuu/", {"thu-tuc": "xyzzy"}).content.decode()
     assert "Không tìm thấy thủ tục" in none
     dossier = queue.world.receive()
