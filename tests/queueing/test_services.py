@@ -331,3 +331,36 @@ def test_ticket_for_officer_scope(queue: Queue) -> None:
     for user, value in [(queue.world.specialist, t.pk), (queue.o1, "abc"), (queue.o1, 999999)]:
         with pytest.raises(NotFound):
             ticket_for_officer(user, value)
+
+
+def test_estimated_wait_uses_the_groups_own_service_time(queue: Queue, settings: object) -> None:
+    from django.utils import timezone
+
+    from motcua.queueing.selectors import average_service_minutes, ticket_position
+
+    settings.MOTCUA_QUEUE_OPENING_HOURS = False  # type: ignore[attr-defined]
+    start = timezone.now() - dt.timedelta(hours=5)
+    first = ticket_issue(site=queue.site, group=queue.a, at=start)
+    # Before ten services, the setting (6 minutes) is assumed.
+    assert average_service_minutes(queue.a) == 6.0
+    position = ticket_position(first)
+    assert position is not None
+    assert (position.ahead, position.open_counters, position.minutes) == (0, 3, 0)
+    ticket_cancel(ticket=first, at=start)
+    for i in range(10):
+        moment = start + dt.timedelta(minutes=15 * i)
+        ticket_issue(site=queue.site, group=queue.a, at=moment)
+        call_next(counter=queue.c1, officer=queue.o1, at=moment)
+        ticket_start(counter=queue.c1, officer=queue.o1, at=moment)
+        ticket_finish(counter=queue.c1, officer=queue.o1, at=moment + dt.timedelta(minutes=12))
+    assert average_service_minutes(queue.a) == pytest.approx(12.0)
+    ticket_issue(site=queue.site, group=queue.a)
+    urgent = ticket_issue(site=queue.site, group=queue.a, priority=Priority.PREGNANT)
+    last = ticket_issue(site=queue.site, group=queue.a)
+    position = ticket_position(last)
+    assert position is not None
+    # Two ahead (the priority ticket and the earlier one), 12 minutes each, 3 open counters.
+    assert (position.ahead, position.minutes) == (2, 8)
+    urgent_position = ticket_position(urgent)
+    assert urgent_position is not None
+    assert urgent_position.ahead == 0
