@@ -204,3 +204,87 @@ def test_post_return_needs_a_tracking_number(world: World, login: Callable[[Any]
             data=HandoverInput(method="post"),
             expected_version=d.version,
         )
+
+
+def _appraising(world: World, login: Callable[[Any], Client], **kwargs: Any) -> Dossier:
+    d = world.receive(n=1, at=timezone.now(), accept=True, **kwargs)
+    _act(login(world.reception), d.code, "forward")
+    _act(login(world.head), d.code, "assign", chuyen_vien=str(world.specialist.pk))
+    return Dossier.objects.get(pk=d.pk)
+
+
+def test_supplement_after_appraisal_then_received_with_scans(
+    world: World, login: Callable[[Any], Client]
+) -> None:
+    d = _appraising(world, login)
+    response = _act(
+        login(world.specialist), d.code, "request_supplement_after_appraisal", ly_do="Thiếu bản vẽ"
+    )
+    assert response.status_code == 302
+    reception = login(world.reception)
+    assert d.code in reception.get("/can-bo/?hop=bo-sung").content.decode()
+    # nothing named: refused; a fake scan: refused; both change nothing
+    assert _act(reception, d.code, "supplement_received").status_code == 400
+    fake = _act(
+        reception,
+        d.code,
+        "supplement_received",
+        bo_sung_1="Bản vẽ",
+        bo_sung_1_tep=upload("ban-ve.pdf", b"GIF89a"),
+    )
+    assert fake.status_code == 400
+    assert "không phải PDF, JPEG hay PNG" in fake.content.decode()
+    assert Dossier.objects.get(pk=d.pk).status == "supplement_requested"
+    ok = _act(
+        reception,
+        d.code,
+        "supplement_received",
+        bo_sung_1="Bản vẽ",
+        bo_sung_1_tep=upload("ban-ve.pdf", pdf_bytes()),
+    )
+    assert ok.status_code == 302
+    d.refresh_from_db()
+    assert d.status == "appraising"
+    added = d.documents.get(name="Bản vẽ")
+    assert added.content_type == "application/pdf"
+
+
+def test_hand_over_to_partner_agencies(world: World, login: Callable[[Any], Client]) -> None:
+    d = _appraising(world, login, inter_agency_mode="parallel")
+    specialist = login(world.specialist)
+    due = (timezone.localdate() + timezone.timedelta(days=5)).isoformat()
+    incomplete = _act(specialist, d.code, "hand_over_to_partners", phoi_hop_1=str(world.partner.pk))
+    assert incomplete.status_code == 400
+    assert "phải chọn cơ quan, ghi phần việc và hạn" in incomplete.content.decode()
+    response = _act(
+        specialist,
+        d.code,
+        "hand_over_to_partners",
+        phoi_hop_1=str(world.partner.pk),
+        nhiem_vu_1="Xác định nghĩa vụ tài chính",
+        han_1=due,
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    d.refresh_from_db()
+    assert d.status == "at_partner_agencies"
+    assert d.partner_tasks.get().task == "Xác định nghĩa vụ tài chính"
+    assert d.code in specialist.get("/can-bo/?hop=lien-thong").content.decode()
+
+
+def test_online_dossiers_show_the_8_working_hour_clock(
+    world: World, login: Callable[[Any], Client]
+) -> None:
+    from motcua.dossiers.services import dossier_submit_online
+
+    d = dossier_submit_online(
+        actor=None,
+        procedure=world.procedure,
+        receiving_agency=world.center,
+        applicant=world.applicant(5),
+    )
+    html = login(world.reception).get("/can-bo/?hop=truc-tuyen").content.decode()
+    assert d.code in html
+    assert "Tiếp nhận trong 8 giờ làm việc" in html
+    # and it is accepted from its page
+    assert _act(login(world.reception), d.code, "accept").status_code == 302
+    assert Dossier.objects.get(pk=d.pk).status == "received"

@@ -188,7 +188,7 @@ def intake(
             form=item.form,
             count=item.count,
             file=item.upload,
-            content_type=_content_type(item.upload),
+            content_type=content_type(item.upload),
         )
         for item in items
     ]
@@ -230,7 +230,8 @@ def intake(
     return dossier
 
 
-def _content_type(upload: UploadedFile | None) -> str:
+def content_type(upload: UploadedFile | None) -> str:
+    """The sniffed content type of an upload (PDF, JPEG, PNG), else a generic one."""
     if upload is None:
         return ""
     upload.seek(0)
@@ -295,7 +296,7 @@ def result_attach(
         problem = check_upload(upload)
         if problem:
             raise ValidationFailed(problem)
-        if _content_type(upload) != "application/pdf":
+        if content_type(upload) != "application/pdf":
             raise ValidationFailed("Kết quả giải quyết phải là tệp PDF để ký số.")
         data = upload.read()
         row = ResultDocument(

@@ -180,7 +180,7 @@ def _page_context(request: HttpRequest, ctx: selectors.OfficerContext, code: str
         "reason_actions": REASON_ACTIONS,
         "specialists": specialists,
         "agencies": Agency.objects.exclude(pk=d.current_agency_id).order_by("name")[:200]
-        if A.CONSULT in page.actions
+        if {A.CONSULT, A.HAND_OVER_TO_PARTNERS} & set(page.actions)
         else [],
         "open_consultations": [c for c in d.consultations.all() if c.answered_at is None],
         "forms": [(slug, forms_pdf.FORMS[slug][0]) for slug in forms],
@@ -261,7 +261,9 @@ def _perform(request: HttpRequest, code: str, action: Action) -> str:
     elif action is A.REQUEST_SUPPLEMENT_AFTER_APPRAISAL:
         engine.dossier_request_supplement_after_appraisal(**common, reason=reason)
     elif action is A.SUPPLEMENT_RECEIVED:
-        engine.dossier_receive_supplement(**common)
+        engine.dossier_receive_supplement(**common, documents=_supplement_documents(request))
+    elif action is A.HAND_OVER_TO_PARTNERS:
+        engine.dossier_hand_over_to_partners(**common, partners=_partners(post))
     elif action is A.REQUEST_PAYMENT:
         amount = _int(post.get("so_tien"))
         if amount is None:
@@ -317,6 +319,48 @@ def _perform(request: HttpRequest, code: str, action: Action) -> str:
     else:
         raise ValidationFailed("Thao tác này chưa thực hiện được tại không gian làm việc.")
     return f"Đã thực hiện: {action.label}."
+
+
+def _supplement_documents(request: HttpRequest) -> list[engine.DocumentInput]:
+    """The documents brought for a supplement (Điều 19 khoản 5): a name each, an optional
+    scan checked by content like at intake."""
+    documents = []
+    for n in range(1, 4):
+        name = request.POST.get(f"bo_sung_{n}", "").strip()
+        upload = request.FILES.get(f"bo_sung_{n}_tep")
+        if not name and upload is None:
+            continue
+        if not name:
+            raise ValidationFailed(f"Phải ghi tên giấy tờ bổ sung thứ {n}.")
+        content_type = ""
+        if upload is not None:
+            problem = services.check_upload(upload)
+            if problem:
+                raise ValidationFailed(problem)
+            content_type = services.content_type(upload)
+        documents.append(engine.DocumentInput(name=name, file=upload, content_type=content_type))
+    if not documents:
+        raise ValidationFailed("Phải ghi ít nhất một giấy tờ đã bổ sung.")
+    return documents
+
+
+def _partners(post: Any) -> list[engine.PartnerInput]:
+    """Phiếu chuyển xử lý (Điều 20 khoản 2): up to three partner agencies with their task and
+    deadline, in order."""
+    partners = []
+    for n in range(1, 4):
+        agency_id = _int(post.get(f"phoi_hop_{n}"))
+        task = post.get(f"nhiem_vu_{n}", "").strip()
+        if agency_id is None and not task:
+            continue
+        agency = Agency.objects.filter(pk=agency_id or 0).first()
+        due = _moment(post.get(f"han_{n}", ""))
+        if agency is None or not task or due is None:
+            raise ValidationFailed(
+                f"Cơ quan phối hợp thứ {n}: phải chọn cơ quan, ghi phần việc và hạn hoàn thành."
+            )
+        partners.append(engine.PartnerInput(agency=agency, task=task, due_at=due))
+    return partners
 
 
 def _atomic() -> Any:
