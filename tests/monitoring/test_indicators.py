@@ -394,3 +394,19 @@ def test_new_month_refreshes_open_dossiers(world: World) -> None:
     Watermark.objects.update(refreshed_at=at(2, 9) - dt.timedelta(days=40))
     assert agg.refresh().dossiers == 1  # a month began: the open dossier is re-derived
     assert agg.verify().ok
+
+
+def test_score_trend_matches_each_month_scorecard(three: World) -> None:
+    from motcua.monitoring.dashboard import score_trend
+
+    world = three
+    received(world, 7, at(2, 9))  # open and overdue at the end of March and April
+    d = received(world, 8, at(30, 9))  # spans March → April
+    decide(world, to_appraisal(world, d, at(30, 10)), at(2, 9, month=4))
+    sync()
+    trend = dict(score_trend(APRIL, PROVINCE, months=3))
+    assert list(trend) == ["02/26", "03/26", "04/26"]
+    for label, period in (("02/26", ind.Period.month(2026, 2)), ("03/26", MARCH), ("04/26", APRIL)):
+        expected, _available = ind.total(ind.scorecard(ind.numbers(period, PROVINCE)))
+        assert trend[label] == expected, label
+    assert trend["03/26"] != trend["04/26"]

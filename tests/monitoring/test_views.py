@@ -193,3 +193,19 @@ def test_background_export_with_progress(
     assert client_for(data.head).get(f"/giam-sat/bao-cao/xuat/{job.pk}/").status_code == 404
     bad = c.post("/giam-sat/bao-cao/xuat/", {"ky": "2026-03", "dinh_dang": "exe"})
     assert bad.status_code == 400
+
+
+def test_scope_by_field_procedure_code_and_officer(data: World) -> None:
+    c = client_for(data.director)
+    field_id = data.version.field_id
+    r = c.get(f"/giam-sat/?ky=2026-03&linh_vuc={field_id}")
+    assert r.status_code == 200
+    assert "Toàn tỉnh — Đất đai" in r.content.decode()
+    r = c.get("/giam-sat/?ky=2026-03&ma_thu_tuc=1.004222")
+    assert "Đăng ký biến động đất đai" in r.content.decode()
+    r = c.get("/giam-sat/?ky=2026-03&ma_thu_tuc=9.999999")
+    assert "Không tìm thấy thủ tục có mã “9.999999”" in r.content.decode()
+    r = c.get(f"/giam-sat/?ky=2026-03&can_bo={data.specialist.pk}")
+    assert data.specialist.full_name in r.content.decode()
+    r = c.get(f"/giam-sat/ho-so/?chi_so=decided&ky=2026-03&can_bo={data.specialist.pk}")
+    assert "<strong>2</strong> hồ sơ" in r.content.decode()

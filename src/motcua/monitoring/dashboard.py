@@ -22,13 +22,18 @@ from motcua.catalogue.models import Field
 from motcua.dossiers.models import Dossier
 from motcua.monitoring.indicators import (
     OPERATIONAL,
+    Numbers,
     Period,
     Scope,
+    catalogue_counts,
     grouped,
+    open_counts,
     open_q,
     overdue_q,
+    scorecard,
+    total,
 )
-from motcua.monitoring.models import DailyFact, DossierFact, RatingDaily
+from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, RatingDaily
 
 
 def rate(num: float | int | None, den: float | int | None) -> Decimal | None:
@@ -100,6 +105,56 @@ def trend(period: Period, scope: Scope, months: int = 12) -> list[MonthRow]:
                 satisfied=rate(rr.get("s"), rr.get("n")),
             )
         )
+    return out
+
+
+def score_trend(period: Period, scope: Scope, months: int = 12) -> list[tuple[str, Decimal]]:
+    """The QĐ 766 total score of each of the ``months`` months ending with the period's last
+    month (the scorecard of each month from two grouped queries, the month-start snapshots and
+    the catalogue counts read once)."""
+    ps = period.previous_months(months)
+    span = Period(ps[0].start, ps[-1].end, "")
+    counters = grouped(span, scope, (), {f"x_{c}": Sum(c) for c in COUNTERS}, by_month=True)
+    channels = grouped(span, scope, ("channel",), {"x_n": Sum("received")}, by_month=True)
+    late_online = grouped(
+        span, scope, (), {"x_n": Sum("ended_late", filter=Q(channel="online"))}, by_month=True
+    )
+    edges = [p.start for p in ps] + [ps[-1].end + dt.timedelta(days=1)]
+    snaps = {
+        r["day"]: r
+        for r in scope.table(DailyFact)
+        .filter(day__in=edges)
+        .values("day")
+        .annotate(n=Sum("open_start"), late=Sum("overdue_start"))
+    }
+    catalogue = catalogue_counts(scope)
+    now = timezone.now()
+    out = []
+    for p in ps:
+        key = (dt.date(p.start.year, p.start.month, 1),)
+        row = counters.get(key, {})
+        by_channel = {k[1]: int(v["x_n"]) for k, v in channels.items() if k[0] == key[0]}
+        start_snap = snaps.get(p.start, {})
+        end_moment = p.bounds()[1]
+        if end_moment > now:
+            open_end, overdue_end = open_counts(end_moment, scope)
+        else:
+            end_snap = snaps.get(p.end + dt.timedelta(days=1), {})
+            open_end, overdue_end = end_snap.get("n") or 0, end_snap.get("late") or 0
+        numbers = Numbers(
+            period=p,
+            scope=scope,
+            s={c: row.get(f"x_{c}", 0) for c in COUNTERS},
+            channels=by_channel,
+            open_end=open_end,
+            overdue_end=overdue_end,
+            open_start=start_snap.get("n") or 0,
+            ratings=None,
+            catalogue=catalogue,
+            online_late=int(late_online.get(key, {}).get("x_n", 0)),
+        )
+        score, _available = total(scorecard(numbers))
+        out.append((f"{p.start.month:02d}/{p.start.year % 100:02d}", score))
     return out
 
 

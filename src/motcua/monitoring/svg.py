@@ -39,15 +39,19 @@ def line_chart(
     *,
     width: int = 720,
     height: int = 300,
+    scale: int = 0,
+    value_labels: bool = False,
 ) -> SafeString:
-    """Rates (fractions 0–1) per period as lines; a ``None`` value (N/A) breaks the line."""
+    """Rates (fractions 0–1) per period as lines; a ``None`` value (N/A) breaks the line.
+    With ``scale`` (e.g. 100 points) the values are on 0…scale and the axis shows points."""
     left, right, top, bottom = 48, 16, 16, 84
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(x_labels), 1)
     step = plot_w / max(n - 1, 1)
 
     def xy(i: int, v: Decimal) -> tuple[float, float]:
-        return left + i * step, top + plot_h * (1 - float(min(max(v, Decimal(0)), Decimal(1))))
+        f = v / scale if scale else v
+        return left + i * step, top + plot_h * (1 - float(min(max(f, Decimal(0)), Decimal(1))))
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -60,7 +64,9 @@ def line_chart(
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#999" '
             'stroke-width="0.5"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{pct}%</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
+            + (f"{pct * scale // 100}" if scale else f"{pct}%")
+            + "</text>"
         )
     for i, label in enumerate(x_labels):
         x = left + i * step
@@ -90,7 +96,14 @@ def line_chart(
             )
         for i, v in enumerate(values):
             if v is not None:
-                parts.append(_marker(marker, *xy(i, v)))
+                x, y = xy(i, v)
+                parts.append(_marker(marker, x, y))
+                if value_labels:
+                    text = f"{v:.1f}" if scale else f"{v * 100:.0f}%"
+                    parts.append(
+                        f'<text x="{x:.1f}" y="{y - 9:.1f}" text-anchor="middle" '
+                        f'font-size="11">{text.replace(".", ",")}</text>'
+                    )
         # Legend below the plot.
         lx = left + (s % 2) * (plot_w / 2)
         ly = top + plot_h + 36 + (s // 2) * 18

@@ -61,6 +61,12 @@ def _scope(request: HttpRequest, access: MonitoringAccess) -> tuple[ind.Scope, A
         agency_ids = tuple(sorted(access.agency_ids))
         label = "Các cơ quan của tôi"
     procedure_id = _int(params, "thu_tuc", "Thủ tục")
+    code = (params.get("ma_thu_tuc") or "").strip()
+    if code and procedure_id is None:
+        found = Procedure.objects.filter(code=code).values_list("pk", flat=True).first()
+        if found is None:
+            raise ValidationFailed(f"Không tìm thấy thủ tục có mã “{code[:30]}”.")
+        procedure_id = found
     field_id = _int(params, "linh_vuc", "Lĩnh vực")
     officer_id = _int(params, "can_bo", "Cán bộ")
     if procedure_id is not None:
@@ -122,6 +128,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ("Hài lòng (đánh giá)", [m.satisfied for m in months]),
         ],
     )
+    scores = db.score_trend(period, scope)
+    score_svg = svg.line_chart(
+        "Tổng điểm QĐ 766 theo tháng (trên 100)",
+        [label for label, _v in scores],
+        [("Tổng điểm QĐ 766", [v for _l, v in scores])],
+        scale=100,
+        value_labels=True,
+        height=260,
+    )
     agencies, cols, values = db.heat(period, scope)
     heat_svg = svg.heat_map(
         "Tỷ lệ hồ sơ kết thúc đúng hạn theo cơ quan và tháng",
@@ -132,6 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ctx = {
         "access": access,
         "agencies": access.agencies(),
+        "fields": Field.objects.order_by("name"),
         "agency": agency,
         "scope": scope,
         "period": period,
@@ -143,6 +159,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "tt01": tt01,
         "tt01_rows": [(label, tt01.criteria[code]) for code, label in ind.TT01_CRITERIA],
         "trend_svg": trend_svg,
+        "score_svg": score_svg,
+        "scores": scores,
         "months": months,
         "heat_svg": heat_svg,
         "heat_rows": list(zip(agencies, values, strict=True)),
