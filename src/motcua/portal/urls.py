@@ -3,6 +3,7 @@ receipts: keep it stable."""
 
 from django.urls import path
 
+from motcua.portal import oidc
 from motcua.portal import views_citizen as c
 from motcua.portal import views_public as p
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("cong-dan/", c.home_view, name="home"),
     path("cong-dan/dang-nhap/", c.login_view, name="login"),
     path("cong-dan/dang-ky/", c.register_view, name="register"),
+    path("cong-dan/oidc/", oidc.oidc_start, name="oidc_start"),
+    path("cong-dan/oidc/ve/", oidc.oidc_callback, name="oidc_callback"),
     path("cong-dan/xac-minh/", c.verify_view, name="verify"),
     path("cong-dan/quen-mat-khau/", c.reset_start_view, name="reset_start"),
     path("cong-dan/dat-lai-mat-khau/", c.reset_finish_view, name="reset_finish"),

@@ -117,7 +117,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "next": _safe_next(request, ""),
-        "oidc": bool(getattr(settings, "MOTCUA_OIDC_ISSUER", "")),
+        "oidc": bool(settings.MOTCUA_OIDC_ISSUER),
     }
     if request.method == "POST":
         if _limited(request, "login"):

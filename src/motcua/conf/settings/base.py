@@ -344,6 +344,21 @@ MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int(
     help="Delivery attempts of one notification before it is marked failed (backoff doubles "
     "from 30 s, capped at 1 hour).",
 )
+MOTCUA_OIDC_ISSUER = env_str(
+    "MOTCUA_OIDC_ISSUER",
+    "",
+    help="Issuer URL of the citizens' OpenID Connect identity provider (VNeID-style SSO); "
+    "empty: no external sign-in.",
+)
+MOTCUA_OIDC_CLIENT_ID = env_str(
+    "MOTCUA_OIDC_CLIENT_ID", "", help="Client ID of the portal at the identity provider."
+)
+MOTCUA_OIDC_CLIENT_SECRET = env_str(
+    "MOTCUA_OIDC_CLIENT_SECRET", "", help="Client secret of the portal at the identity provider."
+)
+MOTCUA_OIDC_SCOPE = env_str(
+    "MOTCUA_OIDC_SCOPE", "openid profile email", help="Scopes asked of the identity provider."
+)
 EMAIL_BACKEND = env_str(
     "MOTCUA_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend",
