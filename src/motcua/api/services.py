@@ -146,6 +146,7 @@ def api_rate_hit(client: ApiClient, *, now: dt.datetime | None = None) -> RateDe
     moment = now or timezone.now()
     window = moment.replace(second=0, microsecond=0)
     with transaction.atomic(), connection.cursor() as cursor:
+        _relaxed_commit(cursor)
         cursor.execute(_RATE_SQL, [client.pk, connection.ops.adapt_datetimefield_value(window)])
         count = int(cursor.fetchone()[0])
     limit = client.rate_limit_per_minute
@@ -154,6 +155,17 @@ def api_rate_hit(client: ApiClient, *, now: dt.datetime | None = None) -> RateDe
 
 
 # --- call log -------------------------------------------------------------------------------
+
+
+def _relaxed_commit(cursor: Any) -> None:
+    """Counters and the call log need not wait for the WAL flush (PostgreSQL): a crash may lose
+    the last few milliseconds of them, never a dossier write (those stay synchronous)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+#: ``last_used_at`` is written at most this often (not on every call).
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 def api_call_log(
@@ -168,19 +180,24 @@ def api_call_log(
     ip: str | None,
     idempotency_key: str = "",
 ) -> None:
-    ApiCall.objects.create(
-        at=at,
-        client=client,
-        user=user,
-        method=method[:8],
-        path=path[:300],
-        status=status,
-        duration_ms=max(duration_ms, 0),
-        ip=ip,
-        idempotency_key=idempotency_key[:200],
-    )
-    if client is not None:
-        ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            _relaxed_commit(cursor)
+        ApiCall.objects.create(
+            at=at,
+            client=client,
+            user=user,
+            method=method[:8],
+            path=path[:300],
+            status=status,
+            duration_ms=max(duration_ms, 0),
+            ip=ip,
+            idempotency_key=idempotency_key[:200],
+        )
+        if client is not None and (
+            client.last_used_at is None or at - client.last_used_at >= LAST_USED_EVERY
+        ):
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)
 
 
 # --- idempotency ----------------------------------------------------------------------------
