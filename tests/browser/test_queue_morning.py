@@ -5,6 +5,7 @@ the statistics checked. The kiosk, printed ticket and display board pass axe-cor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,13 +18,16 @@ from motcua.queueing.models import Priority, Ticket, TicketStatus
 from motcua.queueing.services import ticket_for_officer, ticket_link_dossier
 from motcua.ratings.models import Rating, Source
 
+#: Event streams end after this long; the browser reconnects by itself.
+STREAM_SECONDS = 3
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
 def _settings(settings: Any) -> None:
     settings.MOTCUA_QUEUE_OPENING_HOURS = False  # the test may run at night
-    settings.MOTCUA_QUEUE_STREAM_SECONDS = 5
+    settings.MOTCUA_QUEUE_STREAM_SECONDS = STREAM_SECONDS
 
 
 @pytest.fixture
@@ -69,6 +73,7 @@ def test_a_morning_at_the_counters(
     kiosk = _page(browser, contexts, live_server)
     kiosk.goto(f"{url}/xep-hang/kiosk/tinh/")
     assert_accessible(kiosk, context="/xep-hang/kiosk/tinh/")
+    kiosk.screenshot(path="var/screenshot-queue-kiosk.png", full_page=True)
     t1 = _take(kiosk, live_server, "Đất đai")
     t2 = _take(kiosk, live_server, "Đất đai")
     t3 = _take(
@@ -84,6 +89,7 @@ def test_a_morning_at_the_counters(
     assert kiosk.locator(".qr svg").count() == 1
     assert kiosk.locator("[data-ahead]").inner_text() == "2"  # the priority ticket and #1
     assert_accessible(kiosk, context="ticket")
+    kiosk.screenshot(path="var/screenshot-queue-ticket.png", full_page=True)
 
     # --- The display board, left open. ---------------------------------------------------
     board = _page(browser, contexts, live_server)
@@ -160,6 +166,7 @@ def test_a_morning_at_the_counters(
     c3.goto(f"{url}/xep-hang/quay/{queue.c3.pk}/")
     c3.get_by_role("button", name="Gọi số tiếp theo").click()
     assert c3.locator("[data-current]").inner_text() == "1"
+    c3.screenshot(path="var/screenshot-queue-counter.png", full_page=True)
     c3.get_by_role("button", name="Bắt đầu phục vụ").click()
     c3.get_by_role("button", name="Kết thúc phục vụ").click()
 
@@ -178,4 +185,13 @@ def test_a_morning_at_the_counters(
         3: TicketStatus.DONE,
         4: TicketStatus.WAITING,
     }
+    # Several streams have ended and reconnected meanwhile: the board is still live.
+    board.wait_for_function(
+        "document.getElementById('announce').textContent === 'Mời công dân số 1 đến quầy số 3'"
+    )
+    assert board.locator("#mode").inner_text() == "Cập nhật trực tiếp."
     board.screenshot(path="var/screenshot-queue-board.png", full_page=True)
+    # Leave the boards and let their last streams end before the live server stops.
+    board.goto("about:blank")
+    polled.goto("about:blank")
+    time.sleep(STREAM_SECONDS + 1.5)
