@@ -209,3 +209,25 @@ def test_scope_by_field_procedure_code_and_officer(data: World) -> None:
     assert data.specialist.full_name in r.content.decode()
     r = c.get(f"/giam-sat/ho-so/?chi_so=decided&ky=2026-03&can_bo={data.specialist.pk}")
     assert "<strong>2</strong> hồ sơ" in r.content.decode()
+
+
+def test_tt01_in_tables_and_drilldown(data: World) -> None:
+    from decimal import Decimal
+
+    from motcua.monitoring.dashboard import OfficerRow
+
+    c = client_for(data.director)
+    html = c.get("/giam-sat/?ky=2026-03").content.decode()
+    assert "Mức hoàn thành" in html
+    assert "Điểm TT01 (tiêu chí 1–4, 6, 7)" in html
+    r = c.get("/giam-sat/ho-so/?chi_so=decided_late&ky=2026-03")
+    page = r.content.decode()
+    assert "Điểm TT01 (1, 2, 3, 4, 6, 7)" in page
+    assert "<td>0, " in page  # criterion 1 of a late dossier is 0
+
+    def band(score: str) -> str:
+        return OfficerRow(1, "x", 1, 1, 0, 0, None, Decimal(score), 0, None).staff_band
+
+    assert band("5.0") == "100%"
+    assert band("3.5") == "70% – dưới 100%"
+    assert band("3.4") == "dưới 70%"

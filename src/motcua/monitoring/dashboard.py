@@ -190,6 +190,7 @@ class AgencyRow:
     overdue: int
     ratings: int
     satisfied: Decimal | None
+    tt01_score: Decimal | None = None
 
     @property
     def on_time_pct(self) -> str:
@@ -220,6 +221,8 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
                 "x_e": Sum("ended_early"),
                 "x_o": Sum("ended_on_time"),
                 "x_late": Sum("ended_late"),
+                "x_n": Sum("tt01_n"),
+                **{f"x_{c}": Sum(f"tt01_{c}") for c in ("c1", "c2", "c3", "c4", "c6", "c7")},
             },
         ).items()
     }
@@ -257,9 +260,24 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
                 overdue=op["late"],
                 ratings=rt.get("n") or 0,
                 satisfied=rate(rt.get("s"), rt.get("n")),
+                tt01_score=_tt01_sum(s),
             )
         )
     return out
+
+
+def _tt01_sum(s: dict[str, float]) -> Decimal | None:
+    """TT 01/2018 Đ15: the per-dossier criteria averages (1 decimal) added up."""
+    n = s.get("n", 0)
+    if not n:
+        return None
+    return sum(
+        (
+            (Decimal(str(s.get(c, 0))) / Decimal(str(n))).quantize(Decimal("0.1"))
+            for c in ("c1", "c2", "c3", "c4", "c6", "c7")
+        ),
+        Decimal(0),
+    )
 
 
 @dataclass
@@ -278,6 +296,16 @@ class OfficerRow:
     @property
     def satisfied_pct(self) -> str:
         return pct(self.satisfied)
+
+    @property
+    def staff_band(self) -> str:
+        """TT 01/2018 Đ15: ≥ 5 → 100 %; 3.5–< 5 → 70–< 100 %; < 3.5 → < 70 %."""
+        s = self.staff_score
+        if s is None:
+            return "N/A"
+        if s >= 5:
+            return "100%"
+        return "70% – dưới 100%" if s >= Decimal("3.5") else "dưới 70%"
 
     @property
     def timely_pct(self) -> str:

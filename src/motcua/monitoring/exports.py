@@ -106,6 +106,7 @@ def _tables(data: ReportData) -> list[tuple[str, list[str], list[list[Any]]]]:
             o.late,
             _score(o.avg_days),
             _score(o.staff_score),
+            o.staff_band,
             o.ratings,
             o.satisfied_pct,
         ]
@@ -133,6 +134,7 @@ def _tables(data: ReportData) -> list[tuple[str, list[str], list[list[Any]]]]:
                 "Quá hạn",
                 "TB ngày",
                 "Điểm TT01 (1,2,3,4,7)",
+                "Mức hoàn thành",
                 "Lượt đánh giá",
                 "Hài lòng",
             ],
