@@ -126,6 +126,7 @@ def test_counter_to_department_to_counter(
     # The worklist shows it with its clock; forward it to the competent agency.
     page.goto(f"{live_server.url}/can-bo/?hop=moi-tiep-nhan")
     assert page.get_by_role("link", name=code).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= OFFICE["width"]
     page.screenshot(path=str(shots / "workspace-worklist.png"), full_page=True)
     assert_accessible(page, context="/can-bo/ worklist")
     page.get_by_role("link", name=code).click()
@@ -182,4 +183,8 @@ def test_counter_to_department_to_counter(
     assert width <= PHONE["width"] + 2, f"page is {width} px wide on a phone"
     phone.screenshot(path=str(shots / "workspace-phone.png"), full_page=True)
     assert_accessible(phone, context="dossier page on a phone")
+    for path in ("/can-bo/?hop=cho-tra", "/can-bo/tiep-nhan/?thu-tuc=1.004222"):
+        phone.goto(f"{live_server.url}{path}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 2, f"{path} is {width} px wide on a phone"
     phone.context.close()

@@ -95,6 +95,12 @@ def test_the_whole_path_from_forward_to_return(
     assert AuditEntry.objects.filter(action="workspace.result_handover").count() == 1
     text = forms_pdf.control_sheet_pdf(d)
     assert text.startswith(b"%PDF")
+    from tests.workspace.test_intake import pdf_text
+
+    slip = pdf_text(reception.get(f"/can-bo/ho-so/{d.code}/bieu-mau/giao-nhan-ket-qua.pdf").content)
+    assert "PHIẾU GIAO NHẬN KẾT QUẢ" in slip
+    assert "056190000001" in slip
+    assert "Trả tại Bộ phận Một cửa" in slip
 
 
 def test_a_tampered_signed_result_does_not_verify(world: World) -> None:

@@ -76,7 +76,7 @@ def test_worklist_queries_do_not_grow_with_rows(
     for n in range(1, 13):
         _accepted(world, n)
     client = login(world.reception)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(6):
         response = client.get("/can-bo/?hop=moi-tiep-nhan")
     assert response.content.decode().count("/can-bo/ho-so/") == 12
 
@@ -104,7 +104,7 @@ def test_dossier_page_shows_everything_in_bounded_queries(
 ) -> None:
     dossier = _accepted(world, 4)
     client = login(world.reception)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         response = client.get(f"/can-bo/ho-so/{dossier.code}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -122,7 +122,7 @@ def test_dossier_page_queries_stay_flat_with_more_history(
     dossier = _accepted(world, 5)
     dossier_forward(actor=world.reception, dossier=dossier.code, at=at(2, 16))
     client = login(world.head)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         assert client.get(f"/can-bo/ho-so/{dossier.code}/").status_code == 200
 
 

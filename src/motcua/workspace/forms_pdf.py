@@ -422,6 +422,44 @@ def control_sheet_pdf(d: Dossier) -> bytes:
     return _build(story, "Phiếu kiểm soát quá trình giải quyết hồ sơ", d.code or "", A4)
 
 
+def handover_pdf(d: Dossier) -> bytes:
+    """Phiếu giao nhận kết quả giải quyết hồ sơ: who received the result, when and how (NĐ
+    118/2025 Điều 22 khoản 3), from the stored handover (``ResultHandover``)."""
+    from motcua.workspace.models import ResultHandover
+
+    st = _styles()
+    row = ResultHandover.objects.filter(dossier=d).select_related("handed_by").order_by("id").last()
+    if row is None:
+        raise ValidationFailed("Hồ sơ chưa trả kết quả nên chưa có phiếu giao nhận.")
+    receiver = row.receiver_name or d.applicant.display_name
+    story: list[Flowable] = [
+        *_header(d, st, f"{d.code}/GNKQ"),
+        Paragraph("PHIẾU GIAO NHẬN KẾT QUẢ GIẢI QUYẾT HỒ SƠ", st["title"]),
+        _code_line(d, st),
+        *_applicant(d, st, "Hồ sơ của"),
+        Paragraph(f"Hình thức trả kết quả: {_esc(row.get_method_display())}", st["base"]),
+        Paragraph(f"Thời gian giao: {moment_text(row.handed_at)}", st["base"]),
+        Paragraph(
+            f"Người nhận: <b>{_esc(receiver)}</b>"
+            + (f", giấy tờ tùy thân số {_esc(row.receiver_id)}" if row.receiver_id else "")
+            + ("" if row.is_applicant else " (người được ủy quyền)"),
+            st["base"],
+        ),
+        *(
+            [Paragraph(f"Số hiệu bưu gửi: {_esc(row.postal_tracking)}", st["base"])]
+            if row.postal_tracking
+            else []
+        ),
+        Paragraph(
+            f"Người giao: {_esc(row.handed_by.full_name or row.handed_by.get_username())}",
+            st["base"],
+        ),
+        Spacer(1, 3 * mm),
+        _signatures(st, "NGƯỜI NHẬN KẾT QUẢ", "NGƯỜI TRẢ KẾT QUẢ"),
+    ]
+    return _build(story, "Phiếu giao nhận kết quả giải quyết hồ sơ", d.code or "")
+
+
 FORMS = {
     "giay-tiep-nhan": ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", receipt_pdf),
     "phieu-bo-sung": ("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", supplement_pdf),
@@ -429,4 +467,5 @@ FORMS = {
     "xin-loi": ("Văn bản xin lỗi và hẹn lại ngày trả kết quả", apology_pdf),
     "dung-xu-ly": ("Thông báo dừng giải quyết hồ sơ", stop_notice_pdf),
     "phieu-kiem-soat": ("Phiếu kiểm soát quá trình giải quyết hồ sơ", control_sheet_pdf),
+    "giao-nhan-ket-qua": ("Phiếu giao nhận kết quả giải quyết hồ sơ", handover_pdf),
 }

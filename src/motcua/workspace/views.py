@@ -169,6 +169,8 @@ def _page_context(request: HttpRequest, ctx: selectors.OfficerContext, code: str
         forms.append("xin-loi")
     if d.status == "stopped":
         forms.append("dung-xu-ly")
+    if page.handovers:
+        forms.append("giao-nhan-ket-qua")
     if not d.received_at:
         forms.remove("giay-tiep-nhan")
     return {
