@@ -277,3 +277,27 @@ def test_today_is_used_for_the_version_check(world: World) -> None:
     from motcua.workspace.services import version_problem
 
     assert version_problem(world.version, dt.datetime.now(dt.UTC)) is None
+
+
+def test_scans_are_viewable_in_the_browser_within_scope_only(
+    world: World, login: Callable[[Any], Client]
+) -> None:
+    doc = world.version.documents.first()
+    assert doc is not None
+    client = login(world.reception)
+    scan = PNG + b"\x01" * 10
+    response = client.post(
+        "/can-bo/tiep-nhan/",
+        _form(world, world.version, **{f"gt_{doc.pk}_tep": upload("don.png", scan, "image/png")}),
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    stored = dossier.documents.get(required_document=doc)
+    url = f"/can-bo/ho-so/{dossier.code}/giay-to/{stored.pk}/"
+    assert url in client.get(f"/can-bo/ho-so/{dossier.code}/").content.decode()
+    shown = client.get(url)
+    assert shown.status_code == 200
+    assert shown["Content-Type"] == "image/png"
+    assert b"".join(shown.streaming_content) == scan
+    assert login(world.other_reception).get(url).status_code == 404
+    assert client.get(f"/can-bo/ho-so/{dossier.code}/giay-to/999999/").status_code == 404
