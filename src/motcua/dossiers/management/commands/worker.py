@@ -38,6 +38,11 @@ def enqueue_sweeps() -> None:
         from motcua.monitoring.tasks import refresh_metrics
 
         refresh_metrics.enqueue()
+    # The citizens' notifications follow the control sheet too (docs/portal.md).
+    if apps.is_installed("motcua.portal"):
+        from motcua.portal.tasks import collect_notifications
+
+        collect_notifications.enqueue()
 
 
 class SweepLoop(threading.Thread):
