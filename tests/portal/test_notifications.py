@@ -166,3 +166,12 @@ def test_backoff_is_capped() -> None:
     assert notify.backoff(1) == dt.timedelta(seconds=30)
     assert notify.backoff(2) == dt.timedelta(seconds=60)
     assert notify.backoff(30) == dt.timedelta(hours=1)
+
+
+def test_the_worker_loop_collects_and_delivers(portal: Portal) -> None:
+    from motcua.dossiers.management.commands.worker import enqueue_sweeps
+
+    flow.accept(portal, flow.submit(portal))
+    assert mail.outbox == []
+    enqueue_sweeps()  # the immediate backend of the tests runs the tasks now
+    assert [m.to for m in mail.outbox] == [["binh@example.vn"]]

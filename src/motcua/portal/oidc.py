@@ -3,14 +3,12 @@ when ``MOTCUA_OIDC_ISSUER`` is set. Authlib's Django client does the protocol: d
 (``/.well-known/openid-configuration``), authorization code flow with PKCE (S256), ``state`` and
 ``nonce`` kept in the session, and the ID token checked against the provider's JWKS (signature,
 issuer, audience, expiry, nonce). The account is found or created from the ``sub`` claim
-(``services.oidc_user``)."""
+(``services.oidc_user``). Authlib is imported when the pages are used, not at start-up."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -19,8 +17,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from joserfc.errors import JoseError
-from requests.exceptions import RequestException
 
 from motcua.portal import services
 
@@ -35,6 +31,8 @@ def _client() -> Any:
         raise Http404
     key = (issuer, settings.MOTCUA_OIDC_CLIENT_ID)
     if key not in _CLIENTS:
+        from authlib.integrations.django_client import OAuth
+
         oauth = OAuth()
         _CLIENTS[key] = oauth.register(
             name="vneid",
@@ -50,6 +48,8 @@ def _client() -> Any:
 @require_GET
 def oidc_start(request: HttpRequest) -> HttpResponse:
     """``/cong-dan/oidc/``: off to the identity provider."""
+    from requests.exceptions import RequestException
+
     callback = request.build_absolute_uri(reverse("portal:oidc_callback"))
     try:
         return _client().authorize_redirect(request, callback)
@@ -62,6 +62,10 @@ def oidc_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     """``/cong-dan/oidc/ve/``: the provider's answer; sign in on a valid ID token only."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from joserfc.errors import JoseError
+    from requests.exceptions import RequestException
+
     try:
         token = _client().authorize_access_token(request)
     except (OAuthError, JoseError, RequestException, ValueError) as exc:
