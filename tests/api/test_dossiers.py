@@ -328,3 +328,68 @@ def test_english_messages(world: World, make_client: MakeClient) -> None:
     assert answer.status == 409
     assert answer.body["message"].startswith("This action is not allowed")
     assert answer.body["details"]["reason_vi"]
+
+
+def test_consultation_and_partner_actions(world: World, make_client: MakeClient) -> None:
+    from tests.dossiers.conftest import MONDAY
+
+    from motcua.dossiers.services import dossier_assign, dossier_forward
+
+    dossier = world.receive(at=MONDAY, accept=True)
+    dossier_forward(actor=world.reception, dossier=dossier.pk, at=MONDAY)
+    dossier_assign(actor=world.head, dossier=dossier.pk, assignee=world.specialist, at=MONDAY)
+    _, call = make_client(user=world.specialist)
+    path = f"/dossiers/{dossier.code}/actions"
+    missing = call("POST", f"{path}/consult", {"reason": "Ý kiến về ranh giới thửa đất"})
+    assert missing.status == 422
+    unknown = call(
+        "POST",
+        f"{path}/consult",
+        {"reason": "Ý kiến", "agency": "000.99.99.H32", "due_at": "2026-12-30T09:00:00+07:00"},
+    )
+    assert unknown.status == 422
+    asked = call(
+        "POST",
+        f"{path}/consult",
+        {
+            "reason": "Ý kiến về ranh giới thửa đất",
+            "agency": "000.00.12.H32",
+            "due_at": "2026-12-30T09:00:00+07:00",
+        },
+    )
+    assert asked.status == 200, asked.body
+    assert asked.body["status"] == "consulting"
+    from motcua.dossiers.models import Consultation
+
+    number = Consultation.objects.get(dossier=dossier).pk
+    wrong = call(
+        "POST", f"{path}/consultation_answered", {"consultation": number + 1, "reason": "x"}
+    )
+    assert wrong.status == 422
+    answered = call(
+        "POST", f"{path}/consultation_answered", {"consultation": number, "reason": "Đồng ý"}
+    )
+    assert answered.status == 200, answered.body
+    assert answered.body["status"] == "appraising"
+    no_partner = call("POST", f"{path}/hand_over_to_partners", {"partners": []})
+    assert no_partner.status in (409, 422)
+    assert no_partner.body["code"] in ("dossier_invalid", "transition_not_allowed")
+
+
+def test_housekeeping_drops_old_windows_and_records(world: World, make_client: MakeClient) -> None:
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from motcua.api.models import IdempotencyRecord, RateWindow
+    from motcua.api.services import api_housekeeping
+
+    _, call = make_client()
+    call("POST", "/dossiers", submission(), headers={"Idempotency-Key": "k1"})
+    assert RateWindow.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+    assert api_housekeeping() == {"rate_windows": 0, "idempotency_records": 0}
+    later = timezone.now() + dt.timedelta(days=8)
+    assert api_housekeeping(now=later) == {"rate_windows": 1, "idempotency_records": 1}
+    call_command("outbox")  # runs the outbox and the housekeeping once

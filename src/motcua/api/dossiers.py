@@ -47,7 +47,7 @@ from motcua.catalogue.models import Procedure, RequiredDocument
 from motcua.catalogue.selectors import procedure_version_for
 from motcua.dossiers import services as engine
 from motcua.dossiers.errors import DossierInvalid, DossierNotFound
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Consultation, Dossier, DossierEvent
 from motcua.dossiers.national import national_status
 from motcua.dossiers.services import ApplicantInput, DocumentInput
 from motcua.dossiers.workflow import Action, DossierStatus
@@ -429,6 +429,10 @@ ActionName = Literal[
     "return_result",
     "report_error",
     "correct_result",
+    "consult",
+    "consultation_answered",
+    "hand_over_to_partners",
+    "partners_completed",
 ]
 
 
@@ -453,6 +457,7 @@ def _call(
     simple: dict[str, Callable[..., Dossier]] = {
         "resubmit": engine.dossier_resubmit,
         "record_payment": engine.dossier_record_payment,
+        "partners_completed": engine.dossier_partners_completed,
     }
     with_note: dict[str, Callable[..., Dossier]] = {
         "forward": engine.dossier_forward,
@@ -498,7 +503,36 @@ def _call(
         return engine.dossier_request_extension(
             **common, new_due_at=_need(body.new_due_at, "new_due_at"), reason=body.reason
         )
+    if action == "consult":
+        return engine.dossier_consult(
+            **common,
+            agency=_any_agency(_need(body.agency, "agency")),
+            question=body.reason,
+            due_at=_need(body.due_at, "due_at"),
+        )
+    if action == "consultation_answered":
+        number = _need(body.consultation, "consultation")
+        consultation = Consultation.objects.filter(pk=number, dossier_id=pk).first()
+        if consultation is None:
+            raise DossierInvalid(f"Hồ sơ không có lần lấy ý kiến số {number}.")
+        return engine.dossier_answer_consultation(
+            **common, consultation=consultation, answer=body.reason
+        )
+    if action == "hand_over_to_partners":
+        partners = [
+            engine.PartnerInput(agency=_any_agency(p.agency), task=p.task, due_at=p.due_at)
+            for p in body.partners
+        ]
+        return engine.dossier_hand_over_to_partners(**common, partners=partners)
     raise ApiError(404, "not_found")  # pragma: no cover - ActionName lists them all
+
+
+def _any_agency(code: str) -> Agency:
+    """An agency named in an action (consulted, partner): any agency of the province."""
+    agency = Agency.objects.filter(code=code.strip()).first()
+    if agency is None:
+        raise DossierInvalid(f"Không có cơ quan mã {code.strip()}.")
+    return agency
 
 
 @router.post(

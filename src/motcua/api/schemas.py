@@ -311,6 +311,14 @@ class TimelineOut(Schema):
     clock_events: list[ClockEventOut]
 
 
+class PartnerIn(StrictIn):
+    agency: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="Mã định danh cơ quan phối hợp"
+    )
+    task: Annotated[str, Field(min_length=1, max_length=2000)]
+    due_at: Moment
+
+
 class ActionIn(StrictIn):
     expected_version: StrictInt | None = Field(
         None, ge=1, description="Phiên bản hồ sơ bạn đã xem; khác hiện tại → 409"
@@ -325,6 +333,15 @@ class ActionIn(StrictIn):
         None, description="assign: tên đăng nhập chuyên viên"
     )
     documents: Annotated[list[DocumentIn], Field(max_length=50)] = []
+    agency: Annotated[str, Field(max_length=40)] | None = Field(
+        None, description="consult: mã cơ quan được lấy ý kiến"
+    )
+    consultation: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None, description="consultation_answered: số của lần lấy ý kiến (xem timeline)"
+    )
+    partners: Annotated[list[PartnerIn], Field(max_length=20)] = Field(
+        [], description="hand_over_to_partners: các cơ quan phối hợp và phần việc"
+    )
 
 
 class TrackingIn(StrictIn):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from motcua.accounts.models import User
 from motcua.agencies.models import Agency
-from motcua.api.models import ApiCall, ApiClient, IdempotencyRecord, Scope
+from motcua.api.models import ApiCall, ApiClient, IdempotencyRecord, RateWindow, Scope
 from motcua.audit.services import audit_log
 from motcua.common.errors import ValidationFailed
 
@@ -260,3 +260,16 @@ def idempotent(
             ) from None
         return found.status_code, found.response, True
     return status, body, False
+
+
+#: How long the first answer to an ``Idempotency-Key`` is kept for replays.
+IDEMPOTENCY_KEEP = dt.timedelta(days=7)
+
+
+def api_housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Drop rate windows older than 10 minutes and idempotency records older than 7 days (the
+    call log is kept: it is the record of who called what)."""
+    moment = now or timezone.now()
+    windows, _ = RateWindow.objects.filter(minute__lt=moment - dt.timedelta(minutes=10)).delete()
+    records, _ = IdempotencyRecord.objects.filter(created_at__lt=moment - IDEMPOTENCY_KEEP).delete()
+    return {"rate_windows": windows, "idempotency_records": records}

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from motcua.api.services import api_housekeeping
+from motcua.api.tasks import housekeeping
 from motcua.integrations.services import run_outbox
 from motcua.integrations.tasks import deliver_webhooks
 
@@ -27,8 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         every = float(options["every"])
         if every <= 0:
-            self.stdout.write(json.dumps(run_outbox(), ensure_ascii=False))
+            done = {**run_outbox(), **api_housekeeping()}
+            self.stdout.write(json.dumps(done, ensure_ascii=False))
             return
         while True:  # pragma: no cover - a service loop, stopped by a signal
             deliver_webhooks.enqueue()
+            housekeeping.enqueue()
             time.sleep(every)
