@@ -63,8 +63,15 @@ def test_the_whole_path_from_forward_to_return(
     assert check.valid
     assert check.trusted
     assert "Văn phòng Đăng ký đất đai" in check.signer
-    # the result is in the center's "to return" box
-    assert d.code in reception.get("/can-bo/?hop=cho-tra").content.decode()
+    # the result is in the center's "to return" box, flagged early with the phone to call
+    box = reception.get("/can-bo/?hop=cho-tra").content.decode()
+    assert d.code in box
+    assert d.outcome == "early"
+    assert "Có kết quả trước hạn: báo người nộp (0905123456)" in box
+    assert (
+        "Báo người nộp hồ sơ đến nhận sớm"
+        in reception.get(f"/can-bo/ho-so/{d.code}/").content.decode()
+    )
     # wrong identity at the counter: refused, nothing changes
     bad = _act(
         reception,

@@ -128,7 +128,12 @@ def _row(d: Any, now: dt.datetime) -> dict[str, Any]:
     )
     if online_wait:
         clock["text"] = "Tiếp nhận trong 8 giờ làm việc: " + clock["text"].lower()
-    return {"d": d, "clock": clock}
+    return {"d": d, "clock": clock, "early": _early_result(d)}
+
+
+def _early_result(d: Any) -> bool:
+    """A result ready before its due moment: the applicant is told first (NĐ 118/2025 Điều 22)."""
+    return d.outcome == "early" and d.status in ("resolved", "refused_after_appraisal")
 
 
 # --- the dossier page -------------------------------------------------------------------------
@@ -178,6 +183,7 @@ def _page_context(request: HttpRequest, ctx: selectors.OfficerContext, code: str
         "page": page,
         "d": d,
         "clock": _clock(d.due_at, now, d.clock_state == "running"),
+        "early_result": _early_result(d),
         "actions": page.actions,
         "reason_actions": REASON_ACTIONS,
         "specialists": specialists,
