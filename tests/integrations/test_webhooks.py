@@ -217,3 +217,15 @@ def test_inactive_subscription_gets_nothing(world: World, receiver: Receiver) ->
     run_outbox(now=MONDAY)
     assert receiver.received == []
     assert Delivery.objects.count() == 0
+
+
+def test_the_worker_loop_delivers_webhooks(world: World, receiver: Receiver) -> None:
+    """``motcua worker`` (and the demo) enqueue the outbox with the sweeps: no separate
+    ``motcua outbox`` process is needed."""
+    from motcua.dossiers.management.commands.worker import enqueue_sweeps
+
+    subscribe(receiver)
+    dossier = world.receive(at=MONDAY)
+    assert receiver.received == []
+    enqueue_sweeps()  # the immediate backend of the tests runs the tasks now
+    assert [got.json["subject"] for got in receiver.received] == [dossier.code]

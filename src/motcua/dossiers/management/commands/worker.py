@@ -43,6 +43,12 @@ def enqueue_sweeps() -> None:
         from motcua.portal.tasks import collect_notifications
 
         collect_notifications.enqueue()
+    # Webhooks and the national portal bridge read the control sheet as their outbox
+    # (docs/integration.md).
+    if apps.is_installed("motcua.integrations"):
+        from motcua.integrations.tasks import deliver_webhooks
+
+        deliver_webhooks.enqueue()
 
 
 class SweepLoop(threading.Thread):
