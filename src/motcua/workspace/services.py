@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -141,6 +142,7 @@ def intake(
     fee: FeeInput | None = None,
     due_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    ticket: Any = None,
 ) -> Dossier:
     """Counter intake (tiếp nhận trực tiếp, NĐ 118/2025 Điều 15 khoản 1, Điều 17 khoản 1): check
     everything first — nothing is saved when any check fails (``ValidationFailed`` listing every
@@ -227,6 +229,12 @@ def intake(
             )
         elif fee is not None and fee.amount > 0:
             fee_collect(actor=actor, dossier=dossier, fee=fee, at=moment)
+        if ticket is not None:
+            # The queue ticket called to the counter leads to this dossier (NĐ 118/2025 Đ13:
+            # the ticket machine is connected to the information system).
+            from motcua.queueing.services import ticket_link_dossier
+
+            ticket_link_dossier(ticket=ticket, dossier=dossier, actor=actor, at=moment)
     return dossier
 
 

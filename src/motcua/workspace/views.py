@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 import segno
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -494,6 +495,20 @@ def _prefill(returning: Any, personal_id: str, enterprise_code: str) -> dict[str
     }
 
 
+def _intake_ticket(request: HttpRequest) -> Any:
+    """The queue ticket the intake was started from (``?ve=`` from the counter page), if the
+    officer may work at its site; an unknown or foreign ticket is simply not linked."""
+    raw = request.POST.get("ve") or request.GET.get("ve", "")
+    if not raw or not apps.is_installed("motcua.queueing"):
+        return None
+    from motcua.queueing.services import ticket_for_officer
+
+    try:
+        return ticket_for_officer(request.user, raw)
+    except MotcuaError:
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 @officer_view
 def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
@@ -502,7 +517,8 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
     agency = _reception_agency(ctx)
     if agency is None:
         raise Http404("Chỉ cán bộ tiếp nhận của Bộ phận Một cửa mới tiếp nhận hồ sơ.")
-    base = {**_nav(ctx), "agency": agency}
+    ticket = _intake_ticket(request)
+    base = {**_nav(ctx), "agency": agency, "ticket": ticket}
     code = request.POST.get("thu_tuc") or request.GET.get("thu-tuc", "")
     search = request.GET.get("tim", "")
     if not code:
@@ -601,6 +617,7 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
             if return_method in ReturnMethod.values
             else ReturnMethod.COUNTER,
             fee=fee,
+            ticket=ticket,
         )
     except MotcuaError as exc:
         context["error"] = str(exc)
