@@ -7,7 +7,9 @@ b. tickets called and finished per second by ``--processes`` processes, each dri
 c. display-board latency with ``--displays`` boards connected to the event stream (SSE) of one
    site, served by Django's threaded WSGI server in another process: the time from the commit of
    a call to the moment every board has received the new board (p50 / p95 / max over ``--calls``
-   calls, one call every 1.5 s).
+   calls, one call every 1.5 s), and how many boards missed a call (counted once per board);
+d. the baseline: plain single-row inserts into the same ticket table from ``--processes``
+   processes (no numbering, no event, no audit), and the ratio of (a) to it.
 
 The database (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/motcua_bench_queue``)
 is created and migrated if needed; the bench site "bench" and its tickets are reset each run.
@@ -121,6 +123,35 @@ def _issuer(seconds: float, out: Any) -> None:
     out.put(done)
 
 
+def _plain(index: int, seconds: float, out: Any) -> None:
+    """The baseline: plain single-row inserts into the same ticket table (precomputed values,
+    one row per transaction, no numbering, no event, no audit) on a day no real ticket uses."""
+    _setup()
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motcua.queueing.models import ServiceGroup, Site, Ticket, TicketStatus
+
+    site = Site.objects.get(code="bench")
+    group = ServiceGroup.objects.filter(site=site).first()
+    day = dt.date(2099, 1, 1)
+    now = timezone.now()
+    done = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        Ticket.objects.create(
+            site=site,
+            group=group,
+            day=day,
+            number=10_000_000 * (index + 1) + done,
+            status=TicketStatus.DONE,
+            issued_at=now,
+        )
+        done += 1
+    out.put(done)
+
+
 def _caller(numbers: list[int], seconds: float, out: Any) -> None:
     _setup()
     from motcua.queueing.models import Counter
@@ -176,8 +207,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _display(port: int, seen: dict[int, list[float]], lock: threading.Lock, stop: Any) -> None:
-    """One board: follows the event stream, reconnecting when the server ends it."""
+def _display(
+    board: int, port: int, seen: dict[int, dict[int, float]], lock: threading.Lock, stop: Any
+) -> None:
+    """One board: follows the event stream, reconnecting when the server ends it. Records the
+    first moment this board received each board version (a reconnection sends the current
+    state again: it is not a second delivery)."""
     last = ""
     while not stop.is_set():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -199,7 +234,7 @@ def _display(port: int, seen: dict[int, list[float]], lock: threading.Lock, stop
                 version = json.loads(text[6:])["version"]
                 last = event_id
                 with lock:
-                    seen.setdefault(version, []).append(now)
+                    seen.setdefault(version, {}).setdefault(board, now)
         conn.close()
 
 
@@ -214,12 +249,12 @@ def _latency(displays: int, calls: int) -> dict[str, float]:
     server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
     server.start()
     ready.wait(30)
-    seen: dict[int, list[float]] = {}
+    seen: dict[int, dict[int, float]] = {}
     lock = threading.Lock()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=_display, args=(port, seen, lock, stop), daemon=True)
-        for _ in range(displays)
+        threading.Thread(target=_display, args=(n, port, seen, lock, stop), daemon=True)
+        for n in range(displays)
     ]
     for t in threads:
         t.start()
@@ -237,7 +272,7 @@ def _latency(displays: int, calls: int) -> dict[str, float]:
         version = board_version(site)
         time.sleep(1.5)
         with lock:
-            got = seen.get(version, [])
+            got = list(seen.get(version, {}).values())
         missing += displays - len(got)
         lags.extend(t - committed for t in got)
         ticket_finish(counter=counter, officer=counter.officer)
@@ -292,8 +327,15 @@ def main() -> None:
     print(
         f"c. board latency, {args.displays} displays, {args.calls} calls: "
         f"p50 {lat['p50'] * 1000:.0f} ms, p95 {lat['p95'] * 1000:.0f} ms, "
-        f"max {lat['max'] * 1000:.0f} ms, missed {lat['missing']:.0f}"
+        f"max {lat['max'] * 1000:.0f} ms, boards that missed a call {lat['missing']:.0f}"
     )
+    connections.close_all()
+    plain, spent_plain = _run(_plain, [(i, args.seconds) for i in range(args.processes)])
+    print(
+        f"d. baseline, plain single-row inserts into the ticket table: {plain} rows in "
+        f"{spent_plain:.1f} s by {args.processes} processes = {plain / spent_plain:.1f} rows/s"
+    )
+    print(f"ratio issue (a) / baseline (d): {issued / spent / (plain / spent_plain):.3f}")
 
 
 if __name__ == "__main__":
