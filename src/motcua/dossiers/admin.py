@@ -52,6 +52,9 @@ class _ReadOnlyInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields  # every shown field, read-only
+
 
 class EventInline(_ReadOnlyInline):
     model = DossierEvent
@@ -69,7 +72,6 @@ class EventInline(_ReadOnlyInline):
         "outcome",
         "note",
     )
-    readonly_fields = fields
     ordering = ("seq",)
 
 
@@ -77,7 +79,6 @@ class ClockInline(_ReadOnlyInline):
     model = ClockEvent
     verbose_name_plural = "Sự kiện thời hạn"
     fields = ("seq", "at", "kind", "due_before", "due_after", "reason")
-    readonly_fields = fields
     ordering = ("seq",)
 
 
@@ -85,7 +86,6 @@ class DocumentInline(_ReadOnlyInline):
     model = DossierDocument
     verbose_name_plural = "Thành phần hồ sơ"
     fields = ("name", "submitted", "form", "count", "reused", "reuse_source")
-    readonly_fields = fields
 
 
 @admin.register(Dossier)
@@ -111,7 +111,6 @@ class DossierAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = (DocumentInline, EventInline, ClockInline)
     exclude = ("applicant",)
-    readonly_fields = ("applicant_name",)
 
     @admin.display(description="người nộp")
     def applicant_name(self, obj: Dossier) -> str:

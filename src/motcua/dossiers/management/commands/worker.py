@@ -27,28 +27,27 @@ def uses_database_backend(alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> bool:
     return isinstance(task_backends[alias], DatabaseBackend)
 
 
+#: Tasks that follow the control sheet, enqueued with the sweeps when their app is installed:
+#: monitoring aggregates (docs/monitoring.md), citizens' notifications (docs/portal.md), webhooks
+#: and the national portal bridge (docs/integration.md).
+FOLLOWERS = (
+    ("motcua.monitoring", "motcua.monitoring.tasks", "refresh_metrics"),
+    ("motcua.portal", "motcua.portal.tasks", "collect_notifications"),
+    ("motcua.integrations", "motcua.integrations.tasks", "deliver_webhooks"),
+)
+
+
 def enqueue_sweeps() -> None:
+    from importlib import import_module
+
     from django.apps import apps
 
     from motcua.dossiers.tasks import run_all_sweeps
 
     run_all_sweeps.enqueue()
-    # The monitoring aggregates follow the control sheet (docs/monitoring.md).
-    if apps.is_installed("motcua.monitoring"):
-        from motcua.monitoring.tasks import refresh_metrics
-
-        refresh_metrics.enqueue()
-    # The citizens' notifications follow the control sheet too (docs/portal.md).
-    if apps.is_installed("motcua.portal"):
-        from motcua.portal.tasks import collect_notifications
-
-        collect_notifications.enqueue()
-    # Webhooks and the national portal bridge read the control sheet as their outbox
-    # (docs/integration.md).
-    if apps.is_installed("motcua.integrations"):
-        from motcua.integrations.tasks import deliver_webhooks
-
-        deliver_webhooks.enqueue()
+    for app, module, name in FOLLOWERS:
+        if apps.is_installed(app):
+            getattr(import_module(module), name).enqueue()
 
 
 class SweepLoop(threading.Thread):
