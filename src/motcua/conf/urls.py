@@ -12,6 +12,8 @@ admin.site.index_title = "Quản trị hệ thống"
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    # POST language=vi|en: the header switch (Django's set_language view; sets the cookie).
+    path("ngon-ngu/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.api.urls")),
