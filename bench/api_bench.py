@@ -33,6 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # last: never shadows
+from benchlib import django_setup, ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_apibench"
 SCENARIOS = ("bare", "get", "list", "submit")
@@ -47,38 +49,13 @@ def _motcua(url: str, *args: str) -> str:
     return done.stdout
 
 
-def _ensure_database(url: str) -> bool:
-    """Create the database if missing; True when it was just created."""
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return True
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.conf.settings.dev")
-    os.environ.setdefault("MOTCUA_DEBUG", "0")  # no query log, as in production
-    os.environ.setdefault("MOTCUA_ALLOWED_HOSTS", "testserver,localhost")
-    import django
-
-    django.setup()
-
-
 def _prepare(url: str, dossiers: int) -> dict[str, Any]:
-    if _ensure_database(url):
+    if ensure_database(url):
         print("Chuẩn bị CSDL (migrate + demo)…", flush=True)
         _motcua(url, "migrate", "-v0")
         _motcua(url, "demo", "--no-serve")
     os.environ["DATABASE_URL"] = url
-    _setup()
+    django_setup(MOTCUA_DEBUG="0", MOTCUA_ALLOWED_HOSTS="testserver,localhost")
     from motcua.dossiers.models import Dossier
 
     have = Dossier.objects.count()
@@ -142,7 +119,7 @@ def _client() -> dict[str, Any]:
 
 
 def _worker(scenario: str, seconds: float, ctx: dict[str, Any], out: Any, seed: int) -> None:
-    _setup()
+    django_setup(MOTCUA_DEBUG="0", MOTCUA_ALLOWED_HOSTS="testserver,localhost")
     from django.test import Client
 
     rng = random.Random(seed)

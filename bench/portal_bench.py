@@ -5,13 +5,15 @@ a bare Django view returning "ok", measured in the same run on the same servers.
    ``postgres://postgres@127.0.0.1:5432/motcua_bench_portal``) is created and migrated; the demo
    province is loaded and ``motcua simulate --dossiers N`` (bulk path) fills it unless it already
    holds N dossiers.
-2. ``--servers`` processes serve the project (Django's threaded WSGI server, one listening socket
-   per process on the same port with ``SO_REUSEPORT``); rate limits are lifted for the run.
+2. gunicorn serves the project as in production (docs/deployment.md): ``--servers`` sync
+   worker processes (or ``--worker-class gthread --threads T``), each with at most one database
+   connection per thread kept for the run; rate limits are lifted for the run.
 3. ``--clients`` processes send requests for ``--seconds`` seconds on keep-alive connections:
    first to the bare view, then to the tracking page with random dossier codes of the sample
    and the right last 4 digits (each answer is checked for the dossier's status).
 
-Prints requests/s, p50, p95 and p99 latency for both, as JSON.
+Prints requests/s, p50, p95 and p99 latency for both, the ratio tracking / bare and whether the
+issue's target (≥ 500 requests/s, p99 < 50 ms, no error) is met, as JSON.
 
     bench/portal [--dossiers 1000000] [--servers 2] [--clients 8] [--seconds 20]
 
@@ -39,23 +41,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # last: never shadows
+from benchlib import django_setup, ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_portal"
 BARE_PATH = "/bench-bare/"
-
-
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _env(url: str) -> dict[str, str]:
@@ -80,9 +70,7 @@ def _motcua(url: str, *args: str) -> None:
 
 def _prepare(url: str, dossiers: int) -> None:
     os.environ.update(_env(url))
-    import django
-
-    django.setup()
+    django_setup()
     from motcua.dossiers.models import Dossier
 
     _motcua(url, "migrate", "--no-input", "-v", "0")
@@ -119,42 +107,47 @@ def _sample(n: int) -> list[tuple[str, str, str]]:
     return out
 
 
-def _serve(port: int, url: str) -> None:
-    os.environ.update(_env(url))
-    import django
-
-    django.setup()
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-
+def _application() -> Any:
+    """The project's WSGI application with the bare view added in front of its URLs."""
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
+    from django.db import connections
     from django.http import HttpResponse
     from django.urls import clear_url_caches, path
 
     from motcua.conf import urls
 
+    application = get_wsgi_application()
     urls.urlpatterns.insert(0, path(BARE_PATH.strip("/") + "/", lambda r: HttpResponse("ok")))
     clear_url_caches()
     settings.ALLOWED_HOSTS = ["*"]
+    connections.close_all()  # each worker opens its own after the fork
+    return application
 
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-        request_queue_size = 512
 
-        def server_bind(self) -> None:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            super().server_bind()
+def _serve(port: int, url: str, workers: int, worker_class: str, threads: int) -> None:
+    """gunicorn, as in production (docs/deployment.md): ``workers`` processes, each holding at
+    most one database connection per thread (``CONN_MAX_AGE``), so at most
+    ``workers × threads`` connections."""
+    os.environ.update(_env(url))
+    django_setup()
+    from gunicorn.app.base import BaseApplication
 
-    class Quiet(WSGIRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"127.0.0.1:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", worker_class)
+            self.cfg.set("threads", threads)
+            self.cfg.set("backlog", 512)
+            self.cfg.set("keepalive", 5)
+            self.cfg.set("loglevel", "warning")
+            self.cfg.set("preload_app", True)
 
-        def log_message(self, *args: Any) -> None:
-            pass
+        def load(self) -> Any:
+            return _application()
 
-    server = Server(("127.0.0.1", port), Quiet)
-    server.set_app(get_wsgi_application())
-    server.serve_forever()
+    Server().run()
 
 
 def _client(port: int, kind: str, sample: list[Any], seconds: float, out: Any) -> None:
@@ -219,23 +212,29 @@ def _measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000)
-    parser.add_argument("--servers", type=int, default=2)
+    parser.add_argument("--servers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class: sync (default) or gthread"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--sample", type=int, default=2000)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
+    ensure_database(url)
     _prepare(url, args.dossiers)
     sample = _sample(args.sample)
+    from django.db import connections
+
+    connections.close_all()  # not inherited by the server's processes
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    servers = [
-        mp.Process(target=_serve, args=(port, url), daemon=True) for _ in range(args.servers)
-    ]
-    for p in servers:
-        p.start()
+    server = mp.Process(
+        target=_serve, args=(port, url, args.servers, args.worker_class, args.threads)
+    )
+    server.start()
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -244,18 +243,30 @@ def main() -> None:
             time.sleep(0.2)
     from motcua.dossiers.models import Dossier
 
+    bare = _measure(port, "bare", sample, args.clients, args.seconds)
+    tracking = _measure(port, "track", sample, args.clients, args.seconds)
     report = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1min_after": round(os.getloadavg()[0], 2),
+        },
         "dossiers": Dossier.objects.count(),
-        "servers": args.servers,
+        "server": f"gunicorn {args.worker_class}, {args.servers} workers"
+        + (f" × {args.threads} threads" if args.worker_class == "gthread" else ""),
         "clients": args.clients,
         "seconds": args.seconds,
-        "bare_view": _measure(port, "bare", sample, args.clients, args.seconds),
-        "tracking": _measure(port, "track", sample, args.clients, args.seconds),
+        "bare_view": bare,
+        "tracking": tracking,
+        "tracking_to_bare_ratio": round(
+            tracking["requests_per_s"] / max(bare["requests_per_s"], 0.1), 3
+        ),
+        "target_met": tracking["requests_per_s"] >= 500
+        and tracking["p99_ms"] < 50
+        and tracking["errors"] == 0,
     }
-    for p in servers:
-        p.terminate()
-        p.join()
+    server.terminate()  # gunicorn's master stops its workers on SIGTERM
+    server.join()
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 

@@ -37,29 +37,14 @@ from typing import Any
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))  # last: never shadows
+from benchlib import django_setup, ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench_queue"
 
 
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.conf.settings.dev")
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
 
     settings.MOTCUA_QUEUE_OPENING_HOURS = False
@@ -298,7 +283,7 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
+    ensure_database(url)
     _setup()
     from django.core.management import call_command
     from django.db import connections

@@ -76,6 +76,24 @@ def env_db(name: str, default: str, *, help: str, shown: str | None = None) -> d
     return dict(_environ.db_url(name, default=default))
 
 
+#: Django's own Redis backend (redis-py) for ``redis://`` / ``rediss://`` cache URLs, whatever
+#: else is installed (django-environ would pick django-redis if it were).
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+def env_cache(name: str, default: str, *, help: str) -> dict[str, Any]:
+    """A cache URL (django-environ's ``cache_url``): ``locmemcache://``, ``dbcache://TABLE``,
+    ``redis://host:6379/0`` (Django's built-in Redis backend)…"""
+    _register(name, "cache URL", default, help, "")
+    return cache_config(os.environ.get(name, default))
+
+
+def cache_config(url: str) -> dict[str, Any]:
+    """``CACHES`` entry of a cache URL."""
+    backend = REDIS_CACHE if url.split(":", 1)[0] in ("redis", "rediss") else None
+    return dict(environ.Env.cache_url_config(url, backend=backend))
+
+
 def render_markdown() -> str:
     """The body of ``docs/env-vars.md``: every variable the settings read."""
     # Import every settings flavour so all variables register.

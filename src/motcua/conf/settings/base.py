@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from motcua.conf.env import env_bool, env_db, env_int, env_list, env_str
+from motcua.conf.env import env_bool, env_cache, env_db, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/motcua
 
@@ -125,6 +125,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# Django's cache: the rate-limit counters (``portal.ratelimit.hit``: public tracking, citizen
+# sign-in, kiosk scans) live here, so every app server must share it (docs/deployment.md).
+CACHES = {
+    "default": env_cache(
+        "MOTCUA_CACHE_URL",
+        "locmemcache://",
+        help="Cache shared by the app servers, holding the rate-limit counters: "
+        "locmemcache:// (default: in the process, for a single process only), "
+        "redis://host:6379/0 (production, several processes or servers; Django's Redis "
+        "backend) or dbcache://motcua_cache (the database; run `motcua createcachetable`).",
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
