@@ -22,7 +22,8 @@ from motcua.dossiers.models import (
     DossierDocument,
     DossierEvent,
 )
-from motcua.dossiers.simulation import load_reference, make_applicants, simulate
+from motcua.dossiers.simulation import Rates, load_reference, make_applicants, simulate
+from motcua.ratings.models import Rating
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ def _dump() -> dict[str, Any]:
         "clock": _rows(ClockEvent, codes, ("dossier__code", "seq")),
         "documents": _rows(DossierDocument, codes, ("dossier__code", "required_document")),
         "sequences": _rows(DailySequence, codes, ("agency", "day")),
+        "ratings": _rows(Rating, codes, ("created_at", "dossier")),
         "audit": _rows(AuditEntry, codes, ("chain", "seq")),
         "heads": sorted(AuditChainHead.objects.values_list("chain", "seq", "last_hash")),
     }
@@ -75,6 +77,7 @@ def _run(path: str, applicants: list[int], workers: int = 1) -> dict[str, Any]:
                 applicant_ids=applicants,
                 workers=workers,
                 processes=False,
+                rates=Rates(payment=0.5),  # enough fees for both ways of paying
             )
             assert report.dossiers == 40
             dump = _dump()
@@ -101,6 +104,20 @@ def test_bulk_path_writes_exactly_the_rows_of_the_services() -> None:
         assert by_parts[key] == by_services[key], key
     statuses = {row["status"] for row in by_services["dossiers"]}
     assert len(statuses) >= 4
+    # What the indicators read is among the rows compared: ratings after the return (with
+    # their audit entries), scanned and reused components, fees paid online and at the counter.
+    assert by_services["ratings"]
+    assert {r["source"] for r in by_services["ratings"]} >= {"counter_device", "portal"}
+    assert any(a["object_type"] == "rating" for a in by_services["audit"])
+    documents = by_services["documents"]
+    assert any(d["scanned_at"] is not None for d in documents)
+    assert any(d["scanned_at"] is None for d in documents)
+    assert any(d["reused"] and d["reuse_source"] for d in documents)
+    payers = {
+        e["actor_id"] is None for e in by_services["events"] if e["action"] == "record_payment"
+    }
+    # The gateway's callback (the system) and the counter (the reception officer).
+    assert payers == {True, False}
 
 
 def test_simulate_command_with_progress() -> None:

@@ -134,6 +134,9 @@ class DocumentInput:
     content_type: str = ""
     reused: bool = False
     reuse_source: str = ""
+    #: Digitised by a scanning station that keeps the file itself (the simulator): the component
+    #: is recorded as scanned by the actor at reception without a file here (QĐ 766 4.2).
+    scanned: bool = False
 
 
 @dataclass(frozen=True)
@@ -1121,6 +1124,9 @@ def _document_rows(
             doc.scanned_by = actor
             doc.scanned_at = at
             doc.file.save(item.file.name or "tep", item.file, save=False)
+        elif item.scanned:
+            doc.scanned_by = actor
+            doc.scanned_at = at
         rows.append(doc)
     return rows
 

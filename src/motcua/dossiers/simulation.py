@@ -81,6 +81,8 @@ REFUSE_AFTER_REASON = "Hồ sơ không đủ điều kiện theo quy định c�
 EXTENSION_REASON = "Cần xác minh thực địa; xin lỗi tổ chức, cá nhân và hẹn lại ngày trả."
 ERROR_REASON = "Kết quả ghi sai họ tên người đề nghị."
 WITHDRAW_REASON = "Công dân đề nghị rút hồ sơ."
+#: Where a reused component comes from (NĐ 118/2025 Điều 17 khoản 1 điểm b).
+REUSE_SOURCE = "Kho quản lý dữ liệu điện tử của tổ chức, cá nhân"
 
 
 @dataclass
@@ -101,6 +103,21 @@ class Rates:
     refuse_after_appraisal: float = 0.03
     result_error: float = 0.01
     online_after_hours: float = 0.30
+    # What the indicators of QĐ 766 groups 3–5 and TT 01/2018 read (rules.md §4.2, §4.4: the
+    # provinces' 2025 targets are digitisation ≥ 80 %, reuse ≥ 50 %, online payment ≥ 60 %).
+    #: Components scanned at reception (counter, post; NĐ 118/2025 Đ17.1c) / uploaded online.
+    digitised: float = 0.82
+    digitised_online: float = 0.97
+    #: A component taken from existing data instead of collected again (Đ17.1b; QĐ 766 4.3).
+    reused: float = 0.45
+    #: Fees paid through the payment gateway (QĐ 766 3.6), by the channel of the dossier.
+    paid_online_online: float = 0.90
+    paid_online_counter: float = 0.30
+    #: Returned dossiers rated by the applicant (NĐ 118/2025 Đ31.1) and the levels given, best
+    #: first on the configured scale; a late dossier is rated at the lowest level more often.
+    rating: float = 0.45
+    rating_levels: tuple[float, ...] = (0.55, 0.33, 0.08, 0.04)
+    rating_late_dissatisfied: float = 0.25
 
 
 @dataclass
@@ -118,6 +135,10 @@ class Plan:
     return_step: bool
     refuse_after: bool
     error: bool
+    # Drawn from a generator of their own (``_plan_extras``): the draws above are unchanged.
+    digitised: bool = False
+    reused: bool = False
+    paid_online: bool = True
     done: set[str] = field(default_factory=set)
 
 
@@ -211,6 +232,7 @@ class SimulationReport:
     seconds: float = 0.0
     path: str = "bulk"
     by_status: dict[str, int] = field(default_factory=dict)
+    ratings: int = 0
 
     def add(self, other: SimulationReport) -> None:
         """Add the counts of another part (``simulate(workers=n)``)."""
@@ -328,6 +350,18 @@ def _plan(rng: random.Random, rates: Rates, channels: set[str]) -> Plan:
         return_step=rng.random() < rates.return_step,
         refuse_after=rng.random() < rates.refuse_after_appraisal,
         error=rng.random() < rates.result_error,
+    )
+
+
+def _plan_extras(plan: Plan, seed: int, index: int, rates: Rates) -> None:
+    """The digitisation, reuse and payment channel of one dossier, from a generator of its own
+    (so adding them changed none of the other draws)."""
+    rng = random.Random(seed * 1_000_003 + index + 0x5EED_0000_0000)  # noqa: S311
+    online = plan.channel == Channel.ONLINE
+    plan.digitised = rng.random() < (rates.digitised_online if online else rates.digitised)
+    plan.reused = rng.random() < rates.reused
+    plan.paid_online = rng.random() < (
+        rates.paid_online_online if online else rates.paid_online_counter
     )
 
 
@@ -486,6 +520,7 @@ def arrivals(
         own = random.Random(seed * 1_000_003 + index)  # noqa: S311 (reproducible, not secret)
         info = ref.versions[info_index]
         plan = _plan(own, rates, info.channels)
+        _plan_extras(plan, seed, index, rates)
         receiving = info.receiving[own.randrange(len(info.receiving))]
         cal = ref.calendar(receiving.pk)
         night = plan.channel == Channel.ONLINE and own.random() < rates.online_after_hours
@@ -605,7 +640,10 @@ def next_step(d: Dossier, arrival: Arrival, ref: Reference, at: dt.datetime) -> 
             "submit_draft", _later(cal, at, _share_of_left(cal, d, at, rng, plan.late)), specialist
         )
     if status is S.AWAITING_PAYMENT:
-        return Step("record_payment", _later(cal, at, rng.uniform(2, 30)), None)
+        # Through the gateway the portal's callback records it (the system); else the
+        # applicant pays at the counter (NĐ 118/2025 Điều 24).
+        payer = None if plan.paid_online else reception
+        return Step("record_payment", _later(cal, at, rng.uniform(2, 30)), payer)
     if status is S.AWAITING_APPROVAL:
         when = _later(cal, at, _share_of_left(cal, d, at, rng, plan.late))
         if plan.return_step and "return_step" not in plan.done:
@@ -687,7 +725,17 @@ class ServicesBackend:
             raise RuntimeError("ServicesBackend is used inside simulated_identity()")
         self.fake.moment = arrival.at
         self.queue[:] = [arrival.uuid]
-        documents = [sv.DocumentInput(required_document=doc) for doc in arrival.info.documents]
+        plan = arrival.plan
+        documents = [
+            sv.DocumentInput(
+                required_document=doc,
+                scanned=plan.digitised,
+                # The first component (usually the identity or earlier result) is reused.
+                reused=plan.reused and n == 0,
+                reuse_source=REUSE_SOURCE if plan.reused and n == 0 else "",
+            )
+            for n, doc in enumerate(arrival.info.documents)
+        ]
         applicant = Applicant(pk=arrival.applicant_id)
         if arrival.channel == Channel.ONLINE:
             return sv.dossier_submit_online(
@@ -806,8 +854,156 @@ def simulate(
             report.add(_simulate_part(job, ref, (k, workers), progress))
     else:
         report = _simulate_forked(job, workers, progress, applicant_plan)
+    report.ratings = rate_returned(job, ref)
     report.seconds = time.monotonic() - started
     return report
+
+
+# --- ratings after the return of the result -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedRating:
+    """One applicant's rating of a returned dossier (``ratings.services.rating_record``)."""
+
+    pk: int
+    at: dt.datetime
+    level: int
+    source: str
+    dossier_id: int
+    code: str
+    agency_id: int
+    officer_id: int | None
+
+
+def plan_ratings(job: _Job) -> list[PlannedRating]:
+    """The ratings of the dossiers this simulation returned, in time order (the same on both
+    paths: one generator per dossier seeded from its UUID). At the counter the applicant rates
+    on the device when taking the result; online or by post later, on the portal or a slip
+    (NĐ 118/2025 Điều 31 khoản 1). Keys follow from the rating moments, after the stored ones."""
+    from motcua.ratings.models import Rating, Source
+    from motcua.ratings.scale import scale
+
+    rates = job.rates
+    if rates.rating <= 0:
+        return []
+    levels = [lv.value for lv in scale()]
+    weights = (
+        list(rates.rating_levels)
+        if len(rates.rating_levels) == len(levels)
+        else [1.0] * len(levels)
+    )
+    sources = {
+        Channel.ONLINE.value: Source.PORTAL.value,
+        Channel.POSTAL.value: Source.SLIP.value,
+    }
+    found: list[tuple[dt.datetime, int, int, str, str, int, int | None]] = []
+    rows = (
+        Dossier.objects.filter(pk__gte=job.id_base, returned_at__isnull=False)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "uuid",
+            "code",
+            "returned_at",
+            "channel",
+            "receiving_agency_id",
+            "assigned_to_id",
+            "outcome",
+        )
+    )
+    for (
+        pk,
+        dossier_uuid,
+        code,
+        returned_at,
+        channel,
+        agency_id,
+        officer_id,
+        outcome,
+    ) in rows.iterator(chunk_size=5000):
+        rng = random.Random(dossier_uuid.int ^ job.seed)  # noqa: S311 (reproducible)
+        if rng.random() >= rates.rating:
+            continue
+        if outcome == "late" and rng.random() < rates.rating_late_dissatisfied:
+            level = levels[-1]
+        else:
+            level = rng.choices(levels, weights=weights)[0]
+        if channel == Channel.DIRECT:
+            delay = dt.timedelta(minutes=rng.randrange(1, 15))
+        else:
+            delay = dt.timedelta(minutes=rng.randrange(30, 4 * 24 * 60))
+        if returned_at is None:  # pragma: no cover - filtered by the query
+            continue
+        at = returned_at + delay
+        if at > job.moment:
+            continue
+        source = sources.get(channel, Source.COUNTER_DEVICE.value)
+        found.append((at, pk, level, source, code or "", agency_id, officer_id))
+    found.sort()
+    base = (Rating.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return [
+        PlannedRating(base + n, at, level, source, pk, code, agency_id, officer_id)
+        for n, (at, pk, level, source, code, agency_id, officer_id) in enumerate(found)
+    ]
+
+
+def rate_returned(job: _Job, ref: Reference) -> int:
+    """Record the planned ratings: through ``rating_record`` (services path) or as the same
+    rows and audit entries in batches (bulk path). Runs once, after every part."""
+    planned = plan_ratings(job)
+    if not planned:
+        return 0
+    if job.path == "bulk":
+        from motcua.dossiers.simulation_bulk import write_ratings
+
+        write_ratings(planned, batch=job.batch)
+    else:
+        _record_ratings(planned, ref)
+    _reset_rating_keys()
+    return len(planned)
+
+
+def _record_ratings(planned: list[PlannedRating], ref: Reference) -> None:
+    from motcua.ratings.models import Rating
+    from motcua.ratings.services import rating_record
+
+    users = {user.pk: user for user in ref.officers.values()}
+    pk_field = Rating._meta.get_field("id")
+    queue: list[int] = []
+    original = pk_field.default
+    pk_field.__dict__.pop("_get_default", None)
+    pk_field.default = lambda: queue.pop() if queue else None
+    try:
+        with simulated_identity() as (fake, _uuids):
+            for p in planned:
+                fake.moment = p.at
+                queue[:] = [p.pk]
+                dossier = Dossier.objects.select_related("receiving_agency").get(pk=p.dossier_id)
+                rating_record(
+                    level=p.level,
+                    source=p.source,
+                    dossier=dossier,
+                    officer=users.get(p.officer_id) if p.officer_id else None,
+                    at=p.at,
+                )
+    finally:
+        pk_field.default = original
+        pk_field.__dict__.pop("_get_default", None)
+
+
+def _reset_rating_keys() -> None:
+    """The ratings took explicit keys: move PostgreSQL's sequence past them."""
+    if connection.vendor != "postgresql":
+        return
+    from motcua.ratings.models import Rating
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            "(SELECT COALESCE(MAX(id), 1) FROM ratings_rating))",
+            [Rating._meta.db_table],
+        )
 
 
 @dataclass

@@ -43,7 +43,14 @@ from motcua.dossiers.models import (
     ReturnMethod,
 )
 from motcua.dossiers.national import ends_processing_for_766, national_status
-from motcua.dossiers.simulation import Arrival, Reference, Step, manual_due
+from motcua.dossiers.simulation import (
+    REUSE_SOURCE,
+    Arrival,
+    PlannedRating,
+    Reference,
+    Step,
+    manual_due,
+)
 from motcua.dossiers.workflow import (
     CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
     ONLINE_ALERT_WITHIN_HOURS,
@@ -272,6 +279,9 @@ class BulkBackend:
             d.decision_due_at = cal.add_working_hours(at, ONLINE_DECISION_WITHIN_WORKING_HOURS)
         d._steps_cache = self._steps(version.pk)  # type: ignore[attr-defined]
         d.last_event_seq = 1
+        plan = arrival.plan
+        scanned_by = actor.pk if actor and plan.digitised else None
+        scanned_at = at if plan.digitised else None
         self.documents[d.pk] = [
             _new(
                 DossierDocument,
@@ -281,10 +291,12 @@ class BulkBackend:
                 submitted=True,
                 form=DocumentForm.COPY.value,
                 count=1,
-                reused=False,
-                reuse_source="",
+                scanned_by_id=scanned_by,
+                scanned_at=scanned_at,
+                reused=plan.reused and n == 0,
+                reuse_source=REUSE_SOURCE if plan.reused and n == 0 else "",
             )
-            for doc in arrival.info.documents
+            for n, doc in enumerate(arrival.info.documents)
         ]
         self.events[d.pk] = [
             _new(
@@ -571,3 +583,57 @@ _CALLBACKS: dict[str, tuple[Callback | None, Callback | None]] = {
     "report_error": (_report_error, None),
     "correct_result": (_correct, None),
 }
+
+
+# --- ratings (ratings.services.rating_record) --------------------------------------------------
+
+
+def write_ratings(planned: list[PlannedRating], *, batch: int = 5000) -> None:
+    """The rows and audit entries ``rating_record`` writes for each planned rating (no rater:
+    the applicant is not signed in at the device; the agency is the receiving agency)."""
+    from motcua.ratings.models import Rating
+    from motcua.ratings.scale import level as scale_level
+
+    for start in range(0, len(planned), batch):
+        rows: list[Rating] = []
+        records: list[AuditRecord] = []
+        for p in planned[start : start + batch]:
+            lv = scale_level(p.level)
+            rows.append(
+                _new(
+                    Rating,
+                    id=p.pk,
+                    created_at=p.at,
+                    source=p.source,
+                    level=lv.value,
+                    points=lv.points,
+                    satisfied=lv.satisfied,
+                    dossier_id=p.dossier_id,
+                    agency_id=p.agency_id,
+                    officer_id=p.officer_id,
+                    rater_id=None,
+                    subject="",
+                    criteria={},
+                    comment="",
+                )
+            )
+            records.append(
+                AuditRecord(
+                    actor=None,
+                    action="rating.record",
+                    object_type="rating",
+                    object_id=str(p.pk),
+                    agency_id=p.agency_id,
+                    data={
+                        "source": p.source,
+                        "level": lv.value,
+                        "dossier": p.code,
+                        "officer_id": p.officer_id,
+                        "subject": "",
+                    },
+                    at=p.at,
+                )
+            )
+        with transaction.atomic():
+            insert_rows(Rating, rows)
+            audit_append_many(records)
