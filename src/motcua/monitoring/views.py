@@ -24,6 +24,7 @@ from motcua.monitoring import indicators as ind
 from motcua.monitoring import svg
 from motcua.monitoring.access import MonitoringAccess, monitoring_access
 from motcua.monitoring.models import ExportJob, ExportStatus, Watermark
+from motcua.queueing.stats import monitoring_panel
 
 
 def _access(request: HttpRequest) -> MonitoringAccess:
@@ -171,6 +172,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue_steps": db.overdue_by_step(scope),
         "coming_due": db.coming_due(scope),
         "ratings": ind.rating_sums(period, scope),
+        "queue": monitoring_panel(
+            scope.agency_ids, period.start, period.end, officer_id=scope.officer_id
+        ),
         "freshness": _freshness(),
         "scope_query": scope.query(),
         "ky": request.GET.get("ky", ""),

@@ -91,8 +91,17 @@ def render(event: str, context: dict[str, Any]) -> tuple[str, str, str]:
     )
 
 
-def enqueue(*, key: str, channel: str, to: str, subject: str, body: str) -> bool:
-    """Queue one message once (``key`` unique); ``False`` when it was already queued."""
+def enqueue(
+    *,
+    key: str,
+    channel: str,
+    to: str,
+    subject: str,
+    body: str,
+    not_before: dt.datetime | None = None,
+) -> bool:
+    """Queue one message once (``key`` unique); ``False`` when it was already queued. With
+    ``not_before`` (e.g. a reminder) it is not sent before that moment."""
     if not to or not body:
         return False
     try:
@@ -103,11 +112,17 @@ def enqueue(*, key: str, channel: str, to: str, subject: str, body: str) -> bool
                 to=to[:254],
                 subject=subject[:200],
                 body=body,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=not_before or timezone.now(),
             )
     except IntegrityError:
         return False
     return True
+
+
+def withdraw(keys: list[str]) -> int:
+    """Drop messages not sent yet (e.g. the reminder of a cancelled booking); returns how many."""
+    deleted, _ = OutboxMessage.objects.filter(key__in=keys, status=OutboxStatus.PENDING).delete()
+    return int(deleted)
 
 
 def kick() -> None:

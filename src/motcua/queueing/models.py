@@ -231,6 +231,14 @@ class Ticket(models.Model):
     booked_for = models.DateTimeField("đặt lịch lúc", null=True, blank=True)
     booking_code = models.CharField("mã đặt lịch", max_length=12, blank=True, default="")
     checked_in_at = models.DateTimeField("xác nhận đến lúc", null=True, blank=True)
+    #: The booking's contact: the last digits of the phone confirm a cancellation; the phone
+    #: (SMS) and the e-mail receive the reminder (``portal.notify`` outbox).
+    contact_phone = models.CharField("số điện thoại", max_length=20, blank=True, default="")
+    contact_email = models.EmailField("thư điện tử", blank=True, default="")
+    #: Seconds from entering the queue to the first call, and from the start to the end of the
+    #: service: written when they happen, so the dashboards aggregate them in the database.
+    wait_seconds = models.PositiveIntegerField("thời gian chờ (giây)", null=True, blank=True)
+    service_seconds = models.PositiveIntegerField("thời gian phục vụ (giây)", null=True, blank=True)
     dossiers: models.ManyToManyField[Dossier, TicketDossier] = models.ManyToManyField(
         "dossiers.Dossier",
         through="TicketDossier",

@@ -16,11 +16,15 @@ called or served ticket per counter.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -98,6 +102,13 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     if at is not None and timezone.is_naive(at):
         raise ValueError("queue moments must be timezone-aware")
     return at or timezone.now()
+
+
+def _seconds(start: dt.datetime | None, end: dt.datetime) -> int | None:
+    """Whole seconds from ``start`` to ``end`` (never negative); None without a start."""
+    if start is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
 
 
 def _record(
@@ -212,6 +223,88 @@ def _booking_code() -> str:
     return "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
 
 
+def clean_phone(raw: str) -> str:
+    """A Vietnamese phone number as digits (``+84`` → ``0``); "" when none given."""
+    text = (raw or "").strip().replace(" ", "").replace(".", "").replace("-", "")
+    if not text:
+        return ""
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    if not text.isdigit() or not 9 <= len(text) <= 11:
+        raise QueueError("Số điện thoại không hợp lệ: nhập 10 chữ số, ví dụ 0912345678.")
+    return text
+
+
+def _clean_email(raw: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except DjangoValidationError:
+        raise QueueError("Địa chỉ thư điện tử không hợp lệ.") from None
+    return text
+
+
+def reminder_keys(ticket: Ticket) -> list[str]:
+    return [f"queue-remind:{ticket.pk}:email", f"queue-remind:{ticket.pk}:sms"]
+
+
+def _ascii(text: str) -> str:
+    """SMS text without diacritics (as the portal's SMS templates)."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+def _schedule_reminder(ticket: Ticket, moment: dt.datetime) -> int:
+    """Queue the booking's reminder in the portal's notification outbox, to be sent
+    ``MOTCUA_QUEUE_REMINDER_HOURS`` (2) before the slot; none when the slot is nearer."""
+    from motcua.portal import notify
+
+    hours = float(getattr(settings, "MOTCUA_QUEUE_REMINDER_HOURS", 2))
+    slot = ticket.booked_for
+    if slot is None or not (ticket.contact_phone or ticket.contact_email):
+        return 0
+    when = slot - dt.timedelta(hours=hours)
+    if when <= moment:
+        return 0
+    local = timezone.localtime(slot)
+    base = str(getattr(settings, "MOTCUA_PUBLIC_BASE_URL", "")).rstrip("/")
+    cancel = f"{base}/xep-hang/dat-lich/huy/"
+    site = ticket.site.name
+    queued = 0
+    if ticket.contact_email:
+        body = (
+            f"Nhắc lịch hẹn lấy số tại {site}: {local:%H:%M} ngày {local:%d/%m/%Y}, nhóm "
+            f"{ticket.group.code} — {ticket.group.name}.\n"
+            f"Mã đặt lịch: {ticket.booking_code}. Khi đến, nhập mã (hoặc quét mã QR) tại máy "
+            f"lấy số để vào hàng chờ; đến muộn quá 15 phút thì vào hàng theo giờ xác nhận.\n"
+            f"Không đến được? Hủy lịch tại: {cancel}"
+        )
+        queued += notify.enqueue(
+            key=f"queue-remind:{ticket.pk}:email",
+            channel="email",
+            to=ticket.contact_email,
+            subject=f"Nhắc lịch hẹn {local:%H:%M %d/%m/%Y} — mã {ticket.booking_code}",
+            body=body,
+            not_before=when,
+        )
+    if ticket.contact_phone:
+        sms = _ascii(
+            f"Nhac lich hen lay so {local:%H:%M %d/%m} tai {site}, ma {ticket.booking_code}. "
+            f"Huy lich: {cancel}"
+        )
+        queued += notify.enqueue(
+            key=f"queue-remind:{ticket.pk}:sms",
+            channel="sms",
+            to=ticket.contact_phone,
+            subject="",
+            body=sms,
+            not_before=when,
+        )
+    return queued
+
+
 def ticket_book(
     *,
     site: Site,
@@ -219,13 +312,20 @@ def ticket_book(
     slot: dt.datetime,
     actor: User | None = None,
     priority: str = "",
+    phone: str = "",
+    email: str = "",
     at: dt.datetime | None = None,
 ) -> Ticket:
-    """Book a ticket ahead for a time slot (online). It joins the queue when checked in at the
-    kiosk with its booking code (:func:`ticket_check_in`)."""
+    """Book a ticket ahead for a time slot (online): a slot of a working day's opening hours
+    (working-day calendar), in the future, with room left (``slot_capacity`` per group). It
+    joins the queue when checked in at the kiosk with its booking code
+    (:func:`ticket_check_in`). ``phone`` (needed to cancel online, :func:`booking_cancel`) and
+    ``email`` receive a reminder through the portal's notification outbox."""
     moment = _now(at)
     _check_group(site, group)
     priority = _check_priority(priority)
+    phone = clean_phone(phone)
+    email = _clean_email(email)
     if timezone.is_naive(slot):
         raise ValueError("slot must be timezone-aware")
     if group.slot_capacity == 0:
@@ -233,7 +333,13 @@ def ticket_book(
     local = timezone.localtime(slot)
     if slot <= moment:
         raise QueueError("Khung giờ đã qua: hãy chọn một khung giờ sau thời điểm hiện tại.")
-    if local not in slot_starts(site, local.date()):
+    slots = slot_starts(site, local.date())
+    if not slots:
+        raise QueueError(
+            f"Ngày {local:%d/%m/%Y} là ngày nghỉ: điểm tiếp nhận không làm việc. "
+            "Xin chọn một ngày làm việc."
+        )
+    if local not in slots:
         raise QueueError("Khung giờ không nằm trong giờ làm việc của điểm tiếp nhận.")
     with transaction.atomic():
         Site.objects.select_for_update().filter(pk=site.pk).first()  # serialise bookings
@@ -252,6 +358,8 @@ def ticket_book(
             issued_at=moment,
             booked_for=slot,
             booking_code=_booking_code(),
+            contact_phone=phone,
+            contact_email=email,
         )
         _record(
             ticket,
@@ -260,14 +368,57 @@ def ticket_book(
             actor=actor,
             data={"group": group.code, "slot": local.isoformat()},
         )
+        _schedule_reminder(ticket, moment)
     return ticket
+
+
+def booking_find(booking_code: str, phone_digits: str) -> Ticket:
+    """A booking by its code and the last 4 digits of its phone (the citizen's proof); the
+    same answer for a wrong code and wrong digits, so neither can be probed."""
+    code = _booking_code_of(booking_code)
+    digits = "".join(c for c in (phone_digits or "") if c.isdigit())
+    wrong = QueueError("Mã đặt lịch hoặc 4 số cuối điện thoại không đúng.")
+    if len(code) != 8 or len(digits) != 4:
+        raise QueueError("Nhập mã đặt lịch (8 ký tự) và 4 số cuối của số điện thoại đã đăng ký.")
+    ticket = (
+        Ticket.objects.select_related("site", "group")
+        .filter(booking_code=code)
+        .exclude(contact_phone="")
+        .first()
+    )
+    if ticket is None or not hmac.compare_digest(ticket.contact_phone[-4:], digits):
+        raise wrong
+    return ticket
+
+
+def booking_cancel(
+    *, booking_code: str, phone_digits: str, at: dt.datetime | None = None
+) -> Ticket:
+    """The citizen cancels a booking not checked in yet (code + last 4 digits of the phone);
+    its reminder is withdrawn from the outbox."""
+    from motcua.portal import notify
+
+    ticket = booking_find(booking_code, phone_digits)
+    if ticket.status != TicketStatus.BOOKED:
+        raise QueueError("Lịch hẹn này đã được xác nhận tại máy lấy số hoặc đã hủy.")
+    with transaction.atomic():
+        ticket = ticket_cancel(ticket=ticket, at=at)
+        notify.withdraw(reminder_keys(ticket))
+    return ticket
+
+
+def _booking_code_of(raw: str) -> str:
+    """The booking code typed, or scanned from its QR code (the code itself, or a link that
+    ends with it)."""
+    text = (raw or "").strip().upper().replace(" ", "").rstrip("/")
+    return text.rsplit("/", 1)[-1].rsplit("=", 1)[-1]
 
 
 def ticket_check_in(*, site: Site, booking_code: str, at: dt.datetime | None = None) -> Ticket:
     """Check in a booked ticket at the kiosk: it joins the queue at its slot's place when the
     citizen comes before the slot ends its grace time, else at the moment of check-in."""
     moment = _now(at)
-    code = (booking_code or "").strip().upper().replace(" ", "")
+    code = _booking_code_of(booking_code)
     if not code:
         raise QueueError("Hãy nhập mã đặt lịch.")
     with transaction.atomic():
@@ -290,6 +441,9 @@ def ticket_check_in(*, site: Site, booking_code: str, at: dt.datetime | None = N
         ticket.status = TicketStatus.WAITING
         ticket.save(update_fields=["queued_at", "checked_in_at", "status"])
         _record(ticket, EventKind.CHECK_IN, moment, data={"on_time": on_time})
+        from motcua.portal import notify
+
+        notify.withdraw(reminder_keys(ticket))  # came early: no reminder any more
     return ticket
 
 
@@ -425,9 +579,11 @@ def call_next(*, counter: Counter, officer: User, at: dt.datetime | None = None)
             candidates = callable_by(locked, group_ids).order_by(*queue_order())
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            found = candidates.values_list("pk", flat=True).first()
-            if found is None:
+            row = candidates.values_list("pk", "queued_at").first()
+            if row is None:
                 return None
+            found, queued_at = row
+            waited = _seconds(queued_at, moment)
             try:
                 with transaction.atomic():
                     taken = Ticket.objects.filter(pk=found, status=TicketStatus.WAITING).update(
@@ -437,6 +593,9 @@ def call_next(*, counter: Counter, officer: User, at: dt.datetime | None = None)
                         target_counter=None,
                         called_at=moment,
                         first_called_at=Coalesce(F("first_called_at"), Value(moment)),
+                        wait_seconds=Coalesce(
+                            F("wait_seconds"), Value(waited, output_field=IntegerField())
+                        ),
                         call_count=F("call_count") + 1,
                     )
             except IntegrityError:  # pragma: no cover - the counter lock prevents it
@@ -510,7 +669,10 @@ def ticket_finish(*, counter: Counter, officer: User, at: dt.datetime | None = N
             ticket.serving_started_at = moment
         ticket.status = TicketStatus.DONE
         ticket.finished_at = moment
-        ticket.save(update_fields=["status", "finished_at", "serving_started_at"])
+        ticket.service_seconds = _seconds(ticket.serving_started_at, moment)
+        ticket.save(
+            update_fields=["status", "finished_at", "serving_started_at", "service_seconds"]
+        )
         _record(ticket, EventKind.FINISH, moment, actor=officer, counter=locked)
     return ticket
 

@@ -484,9 +484,16 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
     """``/xep-hang/thong-ke/``: waiting and service times, no-show rate (officers of the
-    site's agency)."""
+    site's agency, and whoever monitors that agency on the dashboards)."""
+    from motcua.monitoring.access import monitoring_access
+
+    watch = monitoring_access(request.user)
     sites = [
-        s for s in Site.objects.select_related("agency") if services.may_work_at(request.user, s)
+        s
+        for s in Site.objects.select_related("agency")
+        if watch.province
+        or s.agency_id in watch.agency_ids
+        or services.may_work_at(request.user, s)
     ]
     if not sites:
         raise Http404("Không có điểm tiếp nhận nào.")
