@@ -178,6 +178,17 @@ def test_a_morning_at_the_counters(
     assert director.locator("[data-no-show]").inner_text().startswith("1 (tỷ lệ 33.3 %)") or (
         director.locator("[data-no-show]").inner_text().startswith("1 (tỷ lệ 33,3 %)")
     )
+    # The same numbers on the monitoring dashboard's "Xếp hàng tại quầy" panel (today's row).
+    director.goto(f"{url}/giam-sat/")
+    today = director.locator("[data-queue-today] td")
+    assert [today.nth(i).inner_text() for i in range(4)] in (
+        ["4", "2", "1", "33.3 %"],
+        ["4", "2", "1", "33,3 %"],
+    )
+    assert director.locator("[data-queue-panel] svg[role=img]").count() == 1
+    director.locator("[data-queue-panel]").get_by_role("link", name="Trung tâm PVHCC tỉnh").click()
+    director.wait_for_url("**/xep-hang/thong-ke/?diem=tinh**")
+    assert director.locator("[data-issued]").inner_text() == "4"
     statuses = dict(Ticket.objects.values_list("number", "status"))
     assert statuses == {
         1: TicketStatus.DONE,

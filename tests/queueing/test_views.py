@@ -285,7 +285,9 @@ def test_booking_page(queue: Queue, client: Client) -> None:
     assert page.status_code == 200
     slot = page.context["days"][0][1][0]
     response = client.post(
-        "/xep-hang/dat-lich/tinh/", {"nhom": queue.a.pk, "khung_gio": slot.isoformat()}
+        "/xep-hang/dat-lich/tinh/",
+        {"nhom": queue.a.pk, "khung_gio": slot.isoformat(), "dien_thoai": "0912345678"},
+        follow=True,
     )
     assert response.status_code == 200
     ticket = Ticket.objects.get()

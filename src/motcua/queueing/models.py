@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from motcua.common.models import AppendOnlyModel, TimeStampedModel
 
@@ -132,7 +133,8 @@ class Counter(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Quầy số {self.number}" + (f" — {self.label}" if self.label else "")
+        text = gettext("Quầy số %(number)s") % {"number": self.number}
+        return text + (f" — {self.label}" if self.label else "")
 
 
 class TicketStatus(models.TextChoices):

@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from motcua.accounts.access import roles_of
 from motcua.accounts.models import User
@@ -160,18 +161,18 @@ def _next_number(site: Site, day: dt.date) -> int:
 
 def _check_group(site: Site, group: ServiceGroup) -> None:
     if group.site_id != site.pk:
-        raise QueueError("Nhóm dịch vụ không thuộc điểm này.")
+        raise QueueError(_("Nhóm dịch vụ không thuộc điểm này."))
     if not group.active:
-        raise QueueError(f"Nhóm “{group.name}” đang tạm ngừng nhận số.")
+        raise QueueError(_("Nhóm “%(name)s” đang tạm ngừng nhận số.") % {"name": group.name})
     if not site.active:
-        raise QueueError("Điểm tiếp nhận đang tạm ngừng hoạt động.")
+        raise QueueError(_("Điểm tiếp nhận đang tạm ngừng hoạt động."))
 
 
 def _check_priority(priority: str) -> str:
     try:
         return Priority(priority or "").value
     except ValueError:
-        raise QueueError("Loại ưu tiên không hợp lệ.") from None
+        raise QueueError(_("Loại ưu tiên không hợp lệ.")) from None
 
 
 # --- kiosk ---------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def ticket_issue(
     _check_group(site, group)
     priority = _check_priority(priority)
     if not site_open(site, moment):
-        raise QueueError("Ngoài giờ làm việc: máy lấy số tạm ngừng. Xin mời quay lại sau.")
+        raise QueueError(_("Ngoài giờ làm việc: máy lấy số tạm ngừng. Xin mời quay lại sau."))
     day = timezone.localtime(moment).date()
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -220,7 +221,7 @@ def slot_starts(site: Site, day: dt.date) -> list[dt.datetime]:
 
 
 def _booking_code() -> str:
-    return "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(BOOKING_ALPHABET) for _i in range(8))
 
 
 def clean_phone(raw: str) -> str:
@@ -231,7 +232,7 @@ def clean_phone(raw: str) -> str:
     if text.startswith("+84"):
         text = "0" + text[3:]
     if not text.isdigit() or not 9 <= len(text) <= 11:
-        raise QueueError("Số điện thoại không hợp lệ: nhập 10 chữ số, ví dụ 0912345678.")
+        raise QueueError(_("Số điện thoại không hợp lệ: nhập 10 chữ số, ví dụ 0912345678."))
     return text
 
 
@@ -242,7 +243,7 @@ def _clean_email(raw: str) -> str:
     try:
         validate_email(text)
     except DjangoValidationError:
-        raise QueueError("Địa chỉ thư điện tử không hợp lệ.") from None
+        raise QueueError(_("Địa chỉ thư điện tử không hợp lệ.")) from None
     return text
 
 
@@ -256,19 +257,25 @@ def _ascii(text: str) -> str:
     return "".join(c for c in plain if not unicodedata.combining(c))
 
 
+def reminder_due(ticket: Ticket) -> dt.datetime | None:
+    """When the booking's reminder is sent (None: no reminder — no contact, or booked too
+    close to the slot)."""
+    if ticket.booked_for is None or not (ticket.contact_phone or ticket.contact_email):
+        return None
+    hours = float(settings.MOTCUA_QUEUE_REMINDER_HOURS)
+    when = ticket.booked_for - dt.timedelta(hours=hours)
+    return when if when > ticket.issued_at else None
+
+
 def _schedule_reminder(ticket: Ticket, moment: dt.datetime) -> int:
     """Queue the booking's reminder in the portal's notification outbox, to be sent
     ``MOTCUA_QUEUE_REMINDER_HOURS`` (2) before the slot; none when the slot is nearer."""
     from motcua.portal import notify
 
-    hours = float(getattr(settings, "MOTCUA_QUEUE_REMINDER_HOURS", 2))
-    slot = ticket.booked_for
-    if slot is None or not (ticket.contact_phone or ticket.contact_email):
+    when = reminder_due(ticket)
+    if when is None or ticket.booked_for is None or when <= moment:
         return 0
-    when = slot - dt.timedelta(hours=hours)
-    if when <= moment:
-        return 0
-    local = timezone.localtime(slot)
+    local = timezone.localtime(ticket.booked_for)
     base = str(getattr(settings, "MOTCUA_PUBLIC_BASE_URL", "")).rstrip("/")
     cancel = f"{base}/xep-hang/dat-lich/huy/"
     site = ticket.site.name
@@ -329,25 +336,28 @@ def ticket_book(
     if timezone.is_naive(slot):
         raise ValueError("slot must be timezone-aware")
     if group.slot_capacity == 0:
-        raise QueueError(f"Nhóm “{group.name}” không nhận đặt lịch trước.")
+        raise QueueError(_("Nhóm “%(name)s” không nhận đặt lịch trước.") % {"name": group.name})
     local = timezone.localtime(slot)
     if slot <= moment:
-        raise QueueError("Khung giờ đã qua: hãy chọn một khung giờ sau thời điểm hiện tại.")
+        raise QueueError(_("Khung giờ đã qua: hãy chọn một khung giờ sau thời điểm hiện tại."))
     slots = slot_starts(site, local.date())
     if not slots:
         raise QueueError(
-            f"Ngày {local:%d/%m/%Y} là ngày nghỉ: điểm tiếp nhận không làm việc. "
-            "Xin chọn một ngày làm việc."
+            _(
+                "Ngày %(day)s là ngày nghỉ: điểm tiếp nhận không làm việc. "
+                "Xin chọn một ngày làm việc."
+            )
+            % {"day": f"{local:%d/%m/%Y}"}
         )
     if local not in slots:
-        raise QueueError("Khung giờ không nằm trong giờ làm việc của điểm tiếp nhận.")
+        raise QueueError(_("Khung giờ không nằm trong giờ làm việc của điểm tiếp nhận."))
     with transaction.atomic():
         Site.objects.select_for_update().filter(pk=site.pk).first()  # serialise bookings
         taken = Ticket.objects.filter(group=group, booked_for=slot).exclude(
             status=TicketStatus.CANCELLED
         )
         if taken.count() >= group.slot_capacity:
-            raise QueueError("Khung giờ này đã đủ lượt đặt. Xin chọn khung giờ khác.")
+            raise QueueError(_("Khung giờ này đã đủ lượt đặt. Xin chọn khung giờ khác."))
         ticket = Ticket.objects.create(
             site=site,
             group=group,
@@ -377,9 +387,9 @@ def booking_find(booking_code: str, phone_digits: str) -> Ticket:
     same answer for a wrong code and wrong digits, so neither can be probed."""
     code = _booking_code_of(booking_code)
     digits = "".join(c for c in (phone_digits or "") if c.isdigit())
-    wrong = QueueError("Mã đặt lịch hoặc 4 số cuối điện thoại không đúng.")
+    wrong = QueueError(_("Mã đặt lịch hoặc 4 số cuối điện thoại không đúng."))
     if len(code) != 8 or len(digits) != 4:
-        raise QueueError("Nhập mã đặt lịch (8 ký tự) và 4 số cuối của số điện thoại đã đăng ký.")
+        raise QueueError(_("Nhập mã đặt lịch (8 ký tự) và 4 số cuối của số điện thoại đã đăng ký."))
     ticket = (
         Ticket.objects.select_related("site", "group")
         .filter(booking_code=code)
@@ -400,7 +410,7 @@ def booking_cancel(
 
     ticket = booking_find(booking_code, phone_digits)
     if ticket.status != TicketStatus.BOOKED:
-        raise QueueError("Lịch hẹn này đã được xác nhận tại máy lấy số hoặc đã hủy.")
+        raise QueueError(_("Lịch hẹn này đã được xác nhận tại máy lấy số hoặc đã hủy."))
     with transaction.atomic():
         ticket = ticket_cancel(ticket=ticket, at=at)
         notify.withdraw(reminder_keys(ticket))
@@ -420,7 +430,7 @@ def ticket_check_in(*, site: Site, booking_code: str, at: dt.datetime | None = N
     moment = _now(at)
     code = _booking_code_of(booking_code)
     if not code:
-        raise QueueError("Hãy nhập mã đặt lịch.")
+        raise QueueError(_("Hãy nhập mã đặt lịch."))
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update()
@@ -429,11 +439,14 @@ def ticket_check_in(*, site: Site, booking_code: str, at: dt.datetime | None = N
             .first()
         )
         if ticket is None:
-            raise QueueError("Không tìm thấy lịch hẹn với mã này tại điểm tiếp nhận này.")
+            raise QueueError(_("Không tìm thấy lịch hẹn với mã này tại điểm tiếp nhận này."))
         if ticket.status != TicketStatus.BOOKED:
-            raise QueueError("Lịch hẹn này đã được xác nhận hoặc đã hủy.")
+            raise QueueError(_("Lịch hẹn này đã được xác nhận hoặc đã hủy."))
         if ticket.day != timezone.localtime(moment).date():
-            raise QueueError(f"Lịch hẹn này là ngày {ticket.day:%d/%m/%Y}, không phải hôm nay.")
+            raise QueueError(
+                _("Lịch hẹn này là ngày %(day)s, không phải hôm nay.")
+                % {"day": f"{ticket.day:%d/%m/%Y}"}
+            )
         slot = ticket.booked_for or moment
         on_time = moment <= slot + BOOKING_GRACE
         ticket.queued_at = slot if on_time else moment
@@ -457,7 +470,7 @@ def ticket_cancel(
             pk=ticket.pk, status__in=[TicketStatus.BOOKED, TicketStatus.WAITING]
         ).update(status=TicketStatus.CANCELLED, finished_at=moment)
         if not done:
-            raise QueueError("Chỉ hủy được vé đang chờ hoặc lịch hẹn chưa đến.")
+            raise QueueError(_("Chỉ hủy được vé đang chờ hoặc lịch hẹn chưa đến."))
         ticket.refresh_from_db()
         _record(ticket, EventKind.CANCEL, moment, actor=actor)
     return ticket
@@ -475,22 +488,26 @@ def counter_sign_in(*, counter: Counter, officer: User, at: dt.datetime | None =
     """The officer starts working at ``counter`` (and leaves any other counter)."""
     moment = _now(at)
     if not counter.active:
-        raise QueueError(f"{counter} đang tạm ngừng hoạt động.")
+        raise QueueError(_("%(counter)s đang tạm ngừng hoạt động.") % {"counter": counter})
     if not may_work_at(officer, counter.site):
-        raise PermissionDenied("Bạn không có vai trò làm việc tại quầy của điểm này.")
+        raise PermissionDenied(_("Bạn không có vai trò làm việc tại quầy của điểm này."))
     with transaction.atomic():
         locked = Counter.objects.select_for_update().get(pk=counter.pk)
         if locked.officer_id not in (None, officer.pk):
             held = Ticket.objects.filter(counter=locked, status__in=AT_COUNTER).exists()
             if held:
                 raise QueueError(
-                    f"{locked} đang có cán bộ khác phục vụ công dân; chờ cán bộ đó kết thúc."
+                    _("%(counter)s đang có cán bộ khác phục vụ công dân; chờ cán bộ đó kết thúc.")
+                    % {"counter": locked}
                 )
         for other in (
             Counter.objects.select_for_update().filter(officer=officer).exclude(pk=locked.pk)
         ):
             if Ticket.objects.filter(counter=other, status__in=AT_COUNTER).exists():
-                raise QueueError(f"Bạn đang phục vụ một vé tại {other}: hãy kết thúc trước.")
+                raise QueueError(
+                    _("Bạn đang phục vụ một vé tại %(counter)s: hãy kết thúc trước.")
+                    % {"counter": other}
+                )
             other.officer = None
             other.officer_since = None
             other.save(update_fields=["officer", "officer_since", "updated_at"])
@@ -512,9 +529,9 @@ def counter_sign_out(*, counter: Counter, officer: User) -> Counter:
     with transaction.atomic():
         locked = Counter.objects.select_for_update().get(pk=counter.pk)
         if locked.officer_id != officer.pk:
-            raise PermissionDenied("Bạn không làm việc tại quầy này.")
+            raise PermissionDenied(_("Bạn không làm việc tại quầy này."))
         if Ticket.objects.filter(counter=locked, status__in=AT_COUNTER).exists():
-            raise QueueError("Hãy kết thúc hoặc chuyển vé đang phục vụ trước khi rời quầy.")
+            raise QueueError(_("Hãy kết thúc hoặc chuyển vé đang phục vụ trước khi rời quầy."))
         locked.officer = None
         locked.officer_since = None
         locked.save(update_fields=["officer", "officer_since", "updated_at"])
@@ -532,7 +549,7 @@ def counter_sign_out(*, counter: Counter, officer: User) -> Counter:
 def _lock_counter(counter: Counter, officer: User) -> Counter:
     locked = Counter.objects.select_for_update().select_related("site").get(pk=counter.pk)
     if locked.officer_id != officer.pk:
-        raise PermissionDenied("Bạn chưa nhận làm việc tại quầy này.")
+        raise PermissionDenied(_("Bạn chưa nhận làm việc tại quầy này."))
     return locked
 
 
@@ -571,11 +588,14 @@ def call_next(*, counter: Counter, officer: User, at: dt.datetime | None = None)
         held = current_ticket(locked)
         if held is not None:
             raise QueueError(
-                f"Quầy đang có vé số {held.number}: hãy bắt đầu, kết thúc, chuyển hoặc "
-                "đánh dấu vắng mặt trước khi gọi số tiếp theo."
+                _(
+                    "Quầy đang có vé số %(number)s: hãy bắt đầu, kết thúc, chuyển hoặc "
+                    "đánh dấu vắng mặt trước khi gọi số tiếp theo."
+                )
+                % {"number": held.number}
             )
         group_ids = list(locked.groups.values_list("pk", flat=True))
-        for _ in range(CALL_RETRIES):
+        for _attempt in range(CALL_RETRIES):
             candidates = callable_by(locked, group_ids).order_by(*queue_order())
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True, of=("self",))
@@ -599,12 +619,12 @@ def call_next(*, counter: Counter, officer: User, at: dt.datetime | None = None)
                         call_count=F("call_count") + 1,
                     )
             except IntegrityError:  # pragma: no cover - the counter lock prevents it
-                raise QueueError("Quầy đang có vé khác. Xin thử lại.") from None
+                raise QueueError(_("Quầy đang có vé khác. Xin thử lại.")) from None
             if taken:
                 ticket = Ticket.objects.select_related("site", "group").get(pk=found)
                 _record(ticket, EventKind.CALL, moment, actor=officer, counter=locked)
                 return ticket
-        raise QueueError("Nhiều quầy đang gọi cùng lúc. Xin bấm gọi lại.")  # pragma: no cover
+        raise QueueError(_("Nhiều quầy đang gọi cùng lúc. Xin bấm gọi lại."))  # pragma: no cover
 
 
 def _held_ticket(
@@ -618,7 +638,7 @@ def _held_ticket(
         .first()
     )
     if ticket is None:
-        raise QueueError("Quầy chưa gọi vé nào.")
+        raise QueueError(_("Quầy chưa gọi vé nào."))
     return locked, ticket
 
 
@@ -689,21 +709,21 @@ def ticket_transfer(
     one counter (only that counter may call it next)."""
     moment = _now(at)
     if (group is None) == (to_counter is None):
-        raise QueueError("Chọn một nhóm dịch vụ hoặc một quầy để chuyển vé.")
+        raise QueueError(_("Chọn một nhóm dịch vụ hoặc một quầy để chuyển vé."))
     with transaction.atomic():
         locked, ticket = _held_ticket(counter, officer, AT_COUNTER)
         data: dict[str, Any] = {"from_counter": locked.number}
         if group is not None:
             if group.site_id != ticket.site_id or not group.active:
-                raise QueueError("Nhóm dịch vụ không thuộc điểm này hoặc đang tạm ngừng.")
+                raise QueueError(_("Nhóm dịch vụ không thuộc điểm này hoặc đang tạm ngừng."))
             ticket.group = group
             ticket.target_counter = None
             data["to_group"] = group.code
         elif to_counter is not None:
             if to_counter.site_id != ticket.site_id or not to_counter.active:
-                raise QueueError("Quầy nhận không thuộc điểm này hoặc đang tạm ngừng.")
+                raise QueueError(_("Quầy nhận không thuộc điểm này hoặc đang tạm ngừng."))
             if to_counter.pk == locked.pk:
-                raise QueueError("Không thể chuyển vé đến chính quầy này.")
+                raise QueueError(_("Không thể chuyển vé đến chính quầy này."))
             ticket.target_counter = to_counter
             data["to_counter"] = to_counter.number
         ticket.status = TicketStatus.WAITING
@@ -722,10 +742,10 @@ def ticket_for_officer(user: Any, ticket_id: Any) -> Ticket:
     try:
         pk = int(str(ticket_id).strip())
     except ValueError:
-        raise NotFound("Không tìm thấy vé.") from None
+        raise NotFound(_("Không tìm thấy vé.")) from None
     ticket = Ticket.objects.select_related("site__agency", "group", "counter").filter(pk=pk).first()
     if ticket is None or not may_work_at(user, ticket.site):
-        raise NotFound("Không tìm thấy vé.")
+        raise NotFound(_("Không tìm thấy vé."))
     return ticket
 
 
@@ -740,12 +760,12 @@ def ticket_link_dossier(
 
     moment = _now(at)
     if not may_work_at(actor, ticket.site):
-        raise NotFound("Không tìm thấy vé.")
+        raise NotFound(_("Không tìm thấy vé."))
     access_dossier_for_officer(actor, dossier.pk)  # out of scope → DossierNotFound
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("site").get(pk=ticket.pk)
         if locked.status not in (TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.DONE):
-            raise QueueError("Chỉ liên kết hồ sơ với vé đã được gọi đến quầy.")
+            raise QueueError(_("Chỉ liên kết hồ sơ với vé đã được gọi đến quầy."))
         link = TicketDossier.objects.filter(ticket=locked, dossier=dossier).first()
         if link is not None:
             return link
@@ -813,10 +833,10 @@ def ticket_rate(*, ticket: Ticket, level: int, at: dt.datetime | None = None) ->
             .get(pk=ticket.pk)
         )
         if locked.status != TicketStatus.DONE:
-            raise QueueError("Chỉ đánh giá được sau khi cán bộ đã phục vụ xong.")
+            raise QueueError(_("Chỉ đánh giá được sau khi cán bộ đã phục vụ xong."))
         subject = f"ticket:{locked.pk}"
         if Rating.objects.filter(subject=subject).exists():
-            raise QueueError("Lượt phục vụ này đã được đánh giá. Xin cảm ơn!")
+            raise QueueError(_("Lượt phục vụ này đã được đánh giá. Xin cảm ơn!"))
         dossiers: list[Any] = [
             link.dossier for link in locked.dossier_links.select_related("dossier")
         ]

@@ -31,6 +31,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -52,7 +53,7 @@ def _site(code: str) -> Site:
     try:
         return selectors.site_get(code)
     except Site.DoesNotExist:
-        raise Http404("Không có điểm tiếp nhận này.") from None
+        raise Http404(_("Không có điểm tiếp nhận này.")) from None
 
 
 def _qr_svg(data: str, title: str) -> str:
@@ -85,7 +86,7 @@ def kiosk(request: HttpRequest, site: str) -> HttpResponse:
                 wanted = request.POST.get("nhom_uu_tien" if urgent else "nhom")
                 group = next((g for g in groups if str(g.pk) == wanted), None)
                 if group is None:
-                    raise services.QueueError("Hãy chọn một nhóm dịch vụ.")
+                    raise services.QueueError(_("Hãy chọn một nhóm dịch vụ."))
                 priority = Priority.GENERAL if urgent else ""
                 ticket = services.ticket_issue(site=place, group=group, priority=priority)
         except MotcuaError as exc:
@@ -106,7 +107,7 @@ def _ticket(value: Any) -> Ticket:
     try:
         return selectors.ticket_by_uuid(value)
     except Ticket.DoesNotExist:
-        raise Http404("Không tìm thấy vé.") from None
+        raise Http404(_("Không tìm thấy vé.")) from None
 
 
 @never_cache
@@ -146,39 +147,114 @@ def ticket_follow(request: HttpRequest, key: str) -> HttpResponse:
 # --- booking -------------------------------------------------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def booking(request: HttpRequest, site: str) -> HttpResponse:
-    """``/xep-hang/dat-lich/<site>/``: book a ticket for a time slot of the next working days;
-    the booking code is checked in at the kiosk."""
-    place = _site(site)
-    groups = [g for g in selectors.groups_of(place) if g.slot_capacity]
+#: Working days offered on the booking page (today's remaining slots included).
+BOOKING_DAYS = 5
+
+
+def _booking_days(place: Site) -> list[tuple[dt.date, list[dt.datetime]]]:
+    now = timezone.now()
     today = timezone.localdate()
     days: list[tuple[dt.date, list[dt.datetime]]] = []
     day = today
-    while len(days) < 5 and day < today + dt.timedelta(days=14):
-        day += dt.timedelta(days=1)
-        slots = services.slot_starts(place, day)
+    while len(days) < BOOKING_DAYS and day < today + dt.timedelta(days=21):
+        slots = [s for s in services.slot_starts(place, day) if s > now]
         if slots:
             days.append((day, slots))
-    error, ticket = "", None
+        day += dt.timedelta(days=1)
+    return days
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking(request: HttpRequest, site: str) -> HttpResponse:
+    """``/xep-hang/dat-lich/<site>/``: book a ticket for a time slot of the next working days
+    (phone required: it proves a cancellation and receives the reminder); then the booking's
+    page with its code and QR code, checked in at the kiosk."""
+    place = _site(site)
+    groups = [g for g in selectors.groups_of(place) if g.slot_capacity]
+    error = ""
     if request.method == "POST":
         try:
             group = next((g for g in groups if str(g.pk) == request.POST.get("nhom")), None)
             if group is None:
-                raise services.QueueError("Hãy chọn một nhóm dịch vụ.")
+                raise services.QueueError(_("Hãy chọn một nhóm dịch vụ."))
             try:
                 slot = dt.datetime.fromisoformat(request.POST.get("khung_gio", ""))
             except ValueError:
-                raise services.QueueError("Hãy chọn một khung giờ.") from None
+                raise services.QueueError(_("Hãy chọn một khung giờ.")) from None
             if timezone.is_naive(slot):
                 slot = timezone.make_aware(slot)
+            phone = request.POST.get("dien_thoai", "").strip()
+            if not phone:
+                raise services.QueueError(
+                    _("Nhập số điện thoại: cần để hủy lịch và nhận tin nhắc lịch hẹn.")
+                )
             user = request.user if request.user.is_authenticated else None
-            ticket = services.ticket_book(site=place, group=group, slot=slot, actor=user)
+            ticket = services.ticket_book(
+                site=place,
+                group=group,
+                slot=slot,
+                actor=user,
+                phone=phone,
+                email=request.POST.get("email", ""),
+            )
         except MotcuaError as exc:
             error = str(exc)
-    context = {"site": place, "groups": groups, "days": days, "error": error, "ticket": ticket}
+        else:
+            return redirect("queueing:booking_done", key=ticket.uuid)
+    context = {
+        "site": place,
+        "groups": groups,
+        "days": _booking_days(place),
+        "error": error,
+        "posted": request.POST if error else {},
+    }
     return render(request, "queueing/booking.html", context, status=400 if error else 200)
+
+
+@never_cache
+@require_GET
+def booking_done(request: HttpRequest, key: str) -> HttpResponse:
+    """``/xep-hang/dat-lich/ve/<uuid>/``: the booking — code, QR code (the code itself, for the
+    kiosk's scanner), slot, group; print it or cancel it."""
+    ticket = _ticket(key)
+    if not ticket.booking_code:
+        raise Http404(_("Không tìm thấy lịch hẹn."))
+    context = {
+        "ticket": ticket,
+        "qr": mark_safe(_qr_svg(ticket.booking_code, _("Mã QR của mã đặt lịch"))),  # noqa: S308
+        "phone_tail": ticket.contact_phone[-4:],
+        "reminder": services.reminder_due(ticket),
+    }
+    return render(request, "queueing/booking_done.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest) -> HttpResponse:
+    """``/xep-hang/dat-lich/huy/``: cancel a booking with its code and the last 4 digits of
+    the phone given when booking (rate-limited like the tracking page)."""
+    from motcua.portal.ratelimit import client_ip, hit
+
+    code = (request.POST.get("ma") or request.GET.get("ma") or "").strip()[:40]
+    error, ticket, status = "", None, 200
+    if request.method == "POST":
+        if not hit(
+            "booking-cancel",
+            client_ip(request),
+            limit=settings.MOTCUA_TRACKING_PER_MINUTE,
+            window=60,
+        ):
+            error, status = _("Đã thử quá nhiều lần. Xin thử lại sau ít phút."), 429
+        else:
+            try:
+                ticket = services.booking_cancel(
+                    booking_code=code, phone_digits=request.POST.get("so_cuoi", "")[:10]
+                )
+            except MotcuaError as exc:
+                error, status = str(exc), 400
+    context = {"code": code, "error": error, "ticket": ticket}
+    return render(request, "queueing/booking_cancel.html", context, status=status)
 
 
 # --- counter -------------------------------------------------------------------------------
@@ -191,7 +267,7 @@ def _counter_for(request: HttpRequest, counter_id: int) -> Counter:
         .first()
     )
     if counter is None or not services.may_work_at(request.user, counter.site):
-        raise Http404("Không tìm thấy quầy.")
+        raise Http404(_("Không tìm thấy quầy."))
     return counter
 
 
@@ -204,7 +280,7 @@ def counters(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = next((c for c in mine if str(c.pk) == request.POST.get("quay")), None)
         if chosen is None:
-            messages.error(request, "Hãy chọn một quầy.")
+            messages.error(request, _("Hãy chọn một quầy."))
         else:
             try:
                 services.counter_sign_in(counter=chosen, officer=request.user)  # type: ignore[arg-type]
@@ -213,7 +289,7 @@ def counters(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("queueing:counter", counter_id=chosen.pk)
     if not mine:
-        raise Http404("Bạn không làm việc tại quầy nào.")
+        raise Http404(_("Bạn không làm việc tại quầy nào."))
     return render(request, "queueing/counters.html", {"counters": mine})
 
 
@@ -259,36 +335,37 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     desk = _counter_for(request, counter_id)
     name = ACTIONS.get(action)
     if name is None:
-        raise Http404("Không có thao tác này.")
+        raise Http404(_("Không có thao tác này."))
     officer: Any = request.user
     try:
         if name == "call":
             ticket = services.call_next(counter=desk, officer=officer)
             if ticket is None:
-                messages.info(request, "Không còn công dân nào đang chờ tại quầy này.")
+                messages.info(request, _("Không còn công dân nào đang chờ tại quầy này."))
             else:
-                messages.success(request, f"Đã gọi số {ticket.number}.")
+                messages.success(request, _("Đã gọi số %(n)s.") % {"n": ticket.number})
         elif name == "recall":
             ticket = services.ticket_recall(counter=desk, officer=officer)
-            messages.success(request, f"Đã gọi lại số {ticket.number}.")
+            messages.success(request, _("Đã gọi lại số %(n)s.") % {"n": ticket.number})
         elif name == "no_show":
             ticket = services.ticket_no_show(counter=desk, officer=officer)
-            messages.success(request, f"Số {ticket.number}: vắng mặt.")
+            messages.success(request, _("Số %(n)s: vắng mặt.") % {"n": ticket.number})
         elif name == "start":
             ticket = services.ticket_start(counter=desk, officer=officer)
-            messages.success(request, f"Đang phục vụ số {ticket.number}.")
+            messages.success(request, _("Đang phục vụ số %(n)s.") % {"n": ticket.number})
         elif name == "finish":
             ticket = services.ticket_finish(counter=desk, officer=officer)
-            messages.success(request, f"Đã phục vụ xong số {ticket.number}. Mời công dân đánh giá.")
+            done = _("Đã phục vụ xong số %(n)s. Mời công dân đánh giá.")
+            messages.success(request, done % {"n": ticket.number})
         elif name == "transfer":
             group, to_counter = _transfer_target(request, desk)
             ticket = services.ticket_transfer(
                 counter=desk, officer=officer, group=group, to_counter=to_counter
             )
-            messages.success(request, f"Đã chuyển số {ticket.number}.")
+            messages.success(request, _("Đã chuyển số %(n)s.") % {"n": ticket.number})
         else:
             services.counter_sign_out(counter=desk, officer=officer)
-            messages.success(request, f"Đã rời {desk}.")
+            messages.success(request, _("Đã rời %(counter)s.") % {"counter": desk})
             return redirect("queueing:counters")
     except PermissionDenied as exc:
         messages.error(request, str(exc))
@@ -302,18 +379,18 @@ def _transfer_target(
     request: HttpRequest, desk: Counter
 ) -> tuple[ServiceGroup | None, Counter | None]:
     target = request.POST.get("den", "")
-    kind, _, value = target.partition(":")
+    kind, _sep, value = target.partition(":")
     if kind == "nhom":
         group = ServiceGroup.objects.filter(site=desk.site, pk=_int(value)).first()
         if group is None:
-            raise services.QueueError("Nhóm dịch vụ không hợp lệ.")
+            raise services.QueueError(_("Nhóm dịch vụ không hợp lệ."))
         return group, None
     if kind == "quay":
         other = Counter.objects.filter(site=desk.site, pk=_int(value)).first()
         if other is None:
-            raise services.QueueError("Quầy nhận không hợp lệ.")
+            raise services.QueueError(_("Quầy nhận không hợp lệ."))
         return None, other
-    raise services.QueueError("Chọn một nhóm dịch vụ hoặc một quầy để chuyển vé.")
+    raise services.QueueError(_("Chọn một nhóm dịch vụ hoặc một quầy để chuyển vé."))
 
 
 def _int(value: str) -> int:
@@ -386,7 +463,7 @@ def board_speech(request: HttpRequest, site: str, event: int) -> HttpResponse:
     """The spoken call of one call event as WAV (404 when speech is off or unavailable)."""
     place = _site(site)
     if not speech_enabled():
-        raise Http404("Chưa bật đọc số bằng giọng nói.")
+        raise Http404(_("Chưa bật đọc số bằng giọng nói."))
     from motcua.queueing.models import EventKind, TicketEvent
 
     found = (
@@ -395,10 +472,10 @@ def board_speech(request: HttpRequest, site: str, event: int) -> HttpResponse:
         .first()
     )
     if found is None or found.counter is None:
-        raise Http404("Không có lượt gọi này.")
+        raise Http404(_("Không có lượt gọi này."))
     audio = spoken_wav(selectors.call_text(found.ticket.number, found.counter.number))
     if audio is None:
-        raise Http404("Không đọc được lượt gọi.")
+        raise Http404(_("Không đọc được lượt gọi."))
     response = HttpResponse(audio, content_type="audio/wav")
     response["Cache-Control"] = "public, max-age=3600"
     return response
@@ -414,13 +491,13 @@ def rating(request: HttpRequest, key: str) -> HttpResponse:
     it asks the citizen to rate it; the rating goes to the shared store."""
     desk = Counter.objects.select_related("site").filter(device_key=key, active=True).first()
     if desk is None:
-        raise Http404("Không có thiết bị đánh giá này.")
+        raise Http404(_("Không có thiết bị đánh giá này."))
     ticket = services.ticket_to_rate(desk)
     error, thanks = "", False
     if request.method == "POST":
         try:
             if ticket is None or request.POST.get("ve") != str(ticket.uuid):
-                raise services.QueueError("Lượt phục vụ này không còn chờ đánh giá.")
+                raise services.QueueError(_("Lượt phục vụ này không còn chờ đánh giá."))
             services.ticket_rate(ticket=ticket, level=_int(request.POST.get("muc", "")))
         except MotcuaError as exc:
             error = str(exc)
@@ -496,17 +573,17 @@ def statistics(request: HttpRequest) -> HttpResponse:
         or services.may_work_at(request.user, s)
     ]
     if not sites:
-        raise Http404("Không có điểm tiếp nhận nào.")
+        raise Http404(_("Không có điểm tiếp nhận nào."))
     chosen = next((s for s in sites if s.code == request.GET.get("diem")), sites[0])
     today = timezone.localdate()
     try:
         start = dt.date.fromisoformat(request.GET.get("tu", "")) if request.GET.get("tu") else today
         end = dt.date.fromisoformat(request.GET.get("den", "")) if request.GET.get("den") else start
     except ValueError:
-        messages.error(request, "Ngày không hợp lệ: dùng dạng YYYY-MM-DD.")
+        messages.error(request, _("Ngày không hợp lệ: dùng dạng YYYY-MM-DD."))
         start = end = today
     if end < start or (end - start).days > 366:
-        messages.error(request, "Khoảng ngày không hợp lệ (tối đa một năm).")
+        messages.error(request, _("Khoảng ngày không hợp lệ (tối đa một năm)."))
         start = end = today
     report = stats.queue_report(chosen, start, end)
     context = {"sites": sites, "site": chosen, "start": start, "end": end, "report": report}

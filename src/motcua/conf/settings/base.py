@@ -273,6 +273,12 @@ MOTCUA_QUEUE_STREAM_SECONDS = env_int(
     help="Seconds one display-board event stream (SSE) stays open before the browser "
     "reconnects (keeps sync workers free).",
 )
+MOTCUA_QUEUE_REMINDER_HOURS = env_int(
+    "MOTCUA_QUEUE_REMINDER_HOURS",
+    2,
+    help="Hours before a booked queue slot when the reminder (SMS, e-mail) is sent through "
+    "the notification outbox.",
+)
 MOTCUA_QUEUE_SPEECH = env_bool(
     "MOTCUA_QUEUE_SPEECH",
     False,
