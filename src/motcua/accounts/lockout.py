@@ -8,8 +8,9 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 
-LOCKED_OUT_MESSAGE = (
+LOCKED_OUT_MESSAGE = gettext_noop(
     "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút "
     "hoặc liên hệ quản trị viên."
 )
@@ -24,6 +25,9 @@ def lockout_response(
     return render(
         request,
         "accounts/locked_out.html",
-        {"cooloff_minutes": minutes, "message": LOCKED_OUT_MESSAGE.format(minutes=minutes)},
+        {
+            "cooloff_minutes": minutes,
+            "message": gettext(LOCKED_OUT_MESSAGE).format(minutes=minutes),
+        },
         status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )

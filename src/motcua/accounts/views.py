@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -72,7 +73,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     """``/dang-xuat/``: GET asks for confirmation, POST signs out (CSRF-protected)."""
     if request.method == "POST":
         logout(request)
-        messages.success(request, "Bạn đã đăng xuất.")
+        messages.success(request, _("Bạn đã đăng xuất."))
         return redirect("accounts:login")
     return render(request, "accounts/logout.html")
 
@@ -101,7 +102,7 @@ def _grouped(secret: str) -> str:
 def _qr_svg(uri: str) -> str:
     out = BytesIO()
     segno.make(uri, error="m").save(
-        out, kind="svg", scale=5, border=4, xmldecl=False, svgns=True, title="Mã QR cấu hình"
+        out, kind="svg", scale=5, border=4, xmldecl=False, svgns=True, title=_("Mã QR cấu hình")
     )
     return out.getvalue().decode("utf-8")
 
@@ -130,10 +131,10 @@ def totp_view(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)  # this session is now verified
             messages.success(
                 request,
-                "Đã bật xác thực hai lớp. Từ lần sau, khi đăng nhập hãy nhập cả mã 6 chữ số.",
+                _("Đã bật xác thực hai lớp. Từ lần sau, khi đăng nhập hãy nhập cả mã 6 chữ số."),
             )
             return redirect("accounts:totp")
-        confirm_form.add_error("otp_token", MSG_CODE_WRONG)
+        confirm_form.add_error("otp_token", _(MSG_CODE_WRONG))
     if request.method == "POST" and confirmed is not None and remove_form.is_valid():
         try:
             totp_remove(
@@ -142,7 +143,7 @@ def totp_view(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             remove_form.add_error("otp_token", str(exc))
         else:
-            messages.success(request, "Đã gỡ xác thực hai lớp. Khi đăng nhập chỉ cần mật khẩu.")
+            messages.success(request, _("Đã gỡ xác thực hai lớp. Khi đăng nhập chỉ cần mật khẩu."))
             return redirect("accounts:totp")
 
     context: dict[str, object] = {"confirmed": confirmed}
@@ -164,5 +165,5 @@ def totp_view(request: HttpRequest) -> HttpResponse:
 
 
 def redirect_to_login_again(request: HttpRequest) -> HttpResponse:
-    messages.warning(request, "Vui lòng đăng nhập lại kèm mã xác thực hai lớp.")
+    messages.warning(request, _("Vui lòng đăng nhập lại kèm mã xác thực hai lớp."))
     return redirect(f"{reverse('accounts:login')}?{REDIRECT_FIELD_NAME}={request.path}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from motcua.common.errors import ValidationFailed
 
@@ -46,28 +47,38 @@ def check_upload(upload: Any) -> CheckedFile:
     name = str(getattr(upload, "name", "") or "")
     if not name or _BAD_NAME.search(name) or len(name) > 200:
         raise ValidationFailed(
-            "Tên tệp không hợp lệ (không được chứa dấu /, \\, “..” hoặc ký tự điều khiển). "
-            "Hãy đổi tên tệp rồi tải lên lại."
+            _(
+                "Tên tệp không hợp lệ (không được chứa dấu /, \\, “..” hoặc ký tự điều khiển). "
+                "Hãy đổi tên tệp rồi tải lên lại."
+            )
         )
     size = int(getattr(upload, "size", 0) or 0)
     limit = max_bytes()
     if size > limit:
         raise ValidationFailed(
-            f"Tệp “{name[:60]}” quá lớn ({size / 1048576:.1f} MB); tối đa "
-            f"{settings.MOTCUA_PORTAL_UPLOAD_MAX_MB} MB."
+            _("Tệp “%(name)s” quá lớn (%(size).1f MB); tối đa %(max)s MB.")
+            % {
+                "name": name[:60],
+                "size": size / 1048576,
+                "max": settings.MOTCUA_PORTAL_UPLOAD_MAX_MB,
+            }
         )
     data = b"".join(upload.chunks()) if hasattr(upload, "chunks") else upload.read()
     if len(data) > limit:
         raise ValidationFailed(
-            f"Tệp “{name[:60]}” quá lớn; tối đa {settings.MOTCUA_PORTAL_UPLOAD_MAX_MB} MB."
+            _("Tệp “%(name)s” quá lớn; tối đa %(max)s MB.")
+            % {"name": name[:60], "max": settings.MOTCUA_PORTAL_UPLOAD_MAX_MB}
         )
     if not data:
-        raise ValidationFailed(f"Tệp “{name[:60]}” rỗng.")
+        raise ValidationFailed(_("Tệp “%(name)s” rỗng.") % {"name": name[:60]})
     found = next(((t, e) for magic, t, e in SIGNATURES if data.startswith(magic)), None)
     if found is None:
         raise ValidationFailed(
-            f"Tệp “{name[:60]}” không phải PDF, PNG hoặc JPEG (kiểm tra theo nội dung tệp). "
-            "Hãy quét hoặc lưu giấy tờ thành PDF hay ảnh rồi tải lên lại."
+            _(
+                "Tệp “%(name)s” không phải PDF, PNG hoặc JPEG (kiểm tra theo nội dung tệp). "
+                "Hãy quét hoặc lưu giấy tờ thành PDF hay ảnh rồi tải lên lại."
+            )
+            % {"name": name[:60]}
         )
     content_type, ext = found
     return CheckedFile(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from motcua.accounts.models import User
 from motcua.audit.services import audit_log
@@ -51,7 +52,7 @@ class TestGateway:
         ref = params.get("ref", "")
         outcome = params.get("ket-qua", "")
         if not hmac.compare_digest(params.get("chu-ky", ""), _sign(ref, outcome)):
-            raise ValidationFailed("Chữ ký của cổng thanh toán không hợp lệ.")
+            raise ValidationFailed(_("Chữ ký của cổng thanh toán không hợp lệ."))
         return ref, outcome == "paid", f"TEST-{ref}"
 
     @staticmethod
@@ -68,7 +69,7 @@ def payment_start(
     user: User, *, amount: int, draft: Draft | None = None, dossier: Dossier | None = None
 ) -> Payment:
     if amount <= 0:
-        raise ValidationFailed("Không có khoản phí nào cần thanh toán.")
+        raise ValidationFailed(_("Không có khoản phí nào cần thanh toán."))
     return Payment.objects.create(
         reference=f"MC{timezone.now():%y%m%d}{secrets.token_hex(6).upper()}",
         user=user,
@@ -86,7 +87,7 @@ def payment_complete(params: dict[str, str]) -> Payment:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(reference=ref).first()
         if payment is None:
-            raise NotFound("Không tìm thấy giao dịch.")
+            raise NotFound(_("Không tìm thấy giao dịch."))
         if payment.status != PaymentStatus.PENDING:
             return payment  # a repeated callback changes nothing
         payment.status = PaymentStatus.PAID if paid else PaymentStatus.FAILED

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import User, UserKind
 from motcua.agencies.models import Agency
@@ -61,7 +63,7 @@ def normalise_identifier(raw: str) -> tuple[str, str]:
     if "@" in text:
         email = text.lower()
         if len(email) > 150 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise ValidationFailed("Địa chỉ thư điện tử không hợp lệ (ví dụ: an@example.vn).")
+            raise ValidationFailed(_("Địa chỉ thư điện tử không hợp lệ (ví dụ: an@example.vn)."))
         return "email", email
     digits = re.sub(r"[\s.\-]", "", text)
     if digits.startswith("+84"):
@@ -70,7 +72,7 @@ def normalise_identifier(raw: str) -> tuple[str, str]:
         digits = "0" + digits[2:]
     if not _PHONE.fullmatch(digits):
         raise ValidationFailed(
-            "Nhập thư điện tử hoặc số điện thoại di động 10 chữ số (ví dụ 0905123456)."
+            _("Nhập thư điện tử hoặc số điện thoại di động 10 chữ số (ví dụ 0905123456).")
         )
     return "phone", digits
 
@@ -102,7 +104,7 @@ def code_send(user: User, purpose: str) -> None:
     """Send a new 6-digit code to the account's e-mail (else phone) through the outbox."""
     channel, to = ("email", user.email) if user.email else ("sms", user.phone)
     if not to:
-        raise ValidationFailed("Tài khoản chưa có thư điện tử hay số điện thoại để nhận mã.")
+        raise ValidationFailed(_("Tài khoản chưa có thư điện tử hay số điện thoại để nhận mã."))
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = timezone.now()
     with transaction.atomic():
@@ -148,11 +150,15 @@ def code_check(user: User, purpose: str, code: str) -> bool:
 
 # --- accounts -------------------------------------------------------------------------------
 
-_PASSWORD_MESSAGES = {
-    "password_too_short": "Mật khẩu quá ngắn: cần ít nhất 10 ký tự.",
-    "password_too_common": "Mật khẩu quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác.",
-    "password_entirely_numeric": "Mật khẩu không được chỉ gồm chữ số.",
-    "password_too_similar": "Mật khẩu quá giống họ tên, thư điện tử hoặc số điện thoại.",
+_PASSWORD_MESSAGES = {  # msgids, translated when raised
+    "password_too_short": gettext_noop("Mật khẩu quá ngắn: cần ít nhất 10 ký tự."),
+    "password_too_common": gettext_noop(
+        "Mật khẩu quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác."
+    ),
+    "password_entirely_numeric": gettext_noop("Mật khẩu không được chỉ gồm chữ số."),
+    "password_too_similar": gettext_noop(
+        "Mật khẩu quá giống họ tên, thư điện tử hoặc số điện thoại."
+    ),
 }
 
 
@@ -161,7 +167,8 @@ def _check_password(password: str, user: User) -> None:
         validate_password(password, user)
     except ValidationError as exc:
         messages = [
-            _PASSWORD_MESSAGES.get(e.code or "", " ".join(e.messages)) for e in exc.error_list
+            _(_PASSWORD_MESSAGES[e.code]) if e.code in _PASSWORD_MESSAGES else " ".join(e.messages)
+            for e in exc.error_list
         ]
         raise ValidationFailed(" ".join(messages)) from None
 
@@ -172,11 +179,13 @@ def citizen_register(*, identifier: str, password: str, full_name: str) -> User:
     kind, ident = normalise_identifier(identifier)
     full_name = nfc(full_name)
     if not full_name:
-        raise ValidationFailed("Nhập họ và tên.")
+        raise ValidationFailed(_("Nhập họ và tên."))
     if User.objects.filter(username=ident).exists():
         raise ValidationFailed(
-            "Thư điện tử hoặc số điện thoại này đã được đăng ký. Hãy đăng nhập hoặc đặt lại "
-            "mật khẩu."
+            _(
+                "Thư điện tử hoặc số điện thoại này đã được đăng ký. Hãy đăng nhập hoặc đặt lại "
+                "mật khẩu."
+            )
         )
     user = User(username=ident, full_name=full_name[:200], kind=UserKind.CITIZEN)
     if kind == "email":
@@ -223,7 +232,7 @@ def password_reset_start(identifier: str) -> None:
 def password_reset_finish(*, identifier: str, code: str, password: str) -> User:
     user = citizen_by_identifier(identifier)
     if user is None or not code_check(user, CodePurpose.RESET, code):
-        raise ValidationFailed("Mã xác minh không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới.")
+        raise ValidationFailed(_("Mã xác minh không đúng hoặc đã hết hạn. Hãy yêu cầu mã mới."))
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -259,7 +268,7 @@ def profile_update(user: User, data: Mapping[str, Any]) -> list[str]:
             and value != getattr(user, name)
         ):
             raise ValidationFailed(
-                "Thư điện tử hoặc số điện thoại dùng để đăng nhập không đổi được ở đây."
+                _("Thư điện tử hoặc số điện thoại dùng để đăng nhập không đổi được ở đây.")
             )
         if getattr(target, name) != value:
             setattr(target, name, value)
@@ -349,7 +358,7 @@ def store_add(
 def store_delete(user: User, pk: int) -> None:
     doc = StoredDocument.objects.filter(user=user, pk=pk).first()
     if doc is None:
-        raise NotFound("Không tìm thấy giấy tờ.")
+        raise NotFound(_("Không tìm thấy giấy tờ."))
     doc.file.delete(save=False)
     doc.delete()
     audit_log(
@@ -364,7 +373,7 @@ def draft_open(user: User, procedure: Procedure) -> Draft:
     """The citizen's open draft for this procedure, created with the profile's data."""
     version = procedure_version_for(procedure)
     if version is None or not version.channels.filter(channel=Channel.ONLINE).exists():
-        raise ValidationFailed("Thủ tục này chưa nhận hồ sơ trực tuyến.")
+        raise ValidationFailed(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
     draft = Draft.objects.filter(user=user, procedure=procedure, status=DraftStatus.OPEN).first()
     if draft is not None:
         return draft
@@ -386,7 +395,7 @@ def draft_open(user: User, procedure: Procedure) -> Draft:
 def draft_for(user: User, uuid: Any) -> Draft:
     draft = Draft.objects.filter(user=user, uuid=uuid, status=DraftStatus.OPEN).first()
     if draft is None:
-        raise NotFound("Không tìm thấy hồ sơ nháp.")
+        raise NotFound(_("Không tìm thấy hồ sơ nháp."))
     return draft
 
 
@@ -410,14 +419,14 @@ def draft_attach(
     if required is not None:
         version = procedure_version_for(draft.procedure)
         if version is None or required.version_id != version.pk:
-            raise ValidationFailed("Giấy tờ không thuộc thủ tục này.")
+            raise ValidationFailed(_("Giấy tờ không thuộc thủ tục này."))
         for old in draft.files.filter(required_document=required):
             if old.file:
                 old.file.delete(save=False)
             old.delete()
     if stored is not None:
         if stored.user_id != draft.user_id:
-            raise NotFound("Không tìm thấy giấy tờ.")
+            raise NotFound(_("Không tìm thấy giấy tờ."))
         return DraftFile.objects.create(
             draft=draft,
             required_document=required,
@@ -428,7 +437,7 @@ def draft_attach(
             sha256=stored.sha256,
         )
     if checked is None:
-        raise ValidationFailed("Chọn tệp để tải lên.")
+        raise ValidationFailed(_("Chọn tệp để tải lên."))
     row = DraftFile(
         draft=draft,
         required_document=required,
@@ -470,17 +479,19 @@ def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) 
     user = draft.user
     if not profile_of(user).verified:
         raise ValidationFailed(
-            "Tài khoản chưa được xác minh. Hãy nhập mã xác minh đã gửi đến thư điện tử hoặc "
-            "số điện thoại trước khi nộp hồ sơ."
+            _(
+                "Tài khoản chưa được xác minh. Hãy nhập mã xác minh đã gửi đến thư điện tử hoặc "
+                "số điện thoại trước khi nộp hồ sơ."
+            )
         )
     version = procedure_version_for(draft.procedure)
     if version is None:
-        raise ValidationFailed("Thủ tục không còn hiệu lực.")
+        raise ValidationFailed(_("Thủ tục không còn hiệu lực."))
     if not version.receiving_agencies.filter(pk=receiving_agency.pk).exists():
-        raise ValidationFailed("Nơi tiếp nhận không đúng với thủ tục.")
+        raise ValidationFailed(_("Nơi tiếp nhận không đúng với thủ tục."))
     a = draft.data.get("applicant", {})
     if not a.get("full_name") or not a.get("personal_id"):
-        raise ValidationFailed("Thiếu họ tên hoặc số định danh cá nhân của người nộp.")
+        raise ValidationFailed(_("Thiếu họ tên hoặc số định danh cá nhân của người nộp."))
     files = list(draft.files.select_related("stored", "required_document"))
     fee = next((f.amount for f in version.fees.all() if f.channel == Channel.ONLINE), None)
     with transaction.atomic():
@@ -543,7 +554,7 @@ def answer_supplement(user: User, code: str, files: Sequence[CheckedFile]) -> Do
     khoản 5)."""
     dossier = access_dossier_for_citizen(user, code)
     if not files:
-        raise ValidationFailed("Hãy tải lên ít nhất một giấy tờ bổ sung.")
+        raise ValidationFailed(_("Hãy tải lên ít nhất một giấy tờ bổ sung."))
     docs = [
         DocumentInput(
             name=f"Bổ sung: {c.filename}"[:200],
@@ -562,7 +573,7 @@ def answer_supplement(user: User, code: str, files: Sequence[CheckedFile]) -> Do
             actor=user, dossier=dossier.pk, documents=docs, expected_version=dossier.version
         )
     else:
-        raise ValidationFailed("Hồ sơ không ở trạng thái chờ bổ sung.")
+        raise ValidationFailed(_("Hồ sơ không ở trạng thái chờ bổ sung."))
     return result
 
 

@@ -23,6 +23,8 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,10 +61,10 @@ from motcua.ratings.services import rating_record
 
 S = DossierStatus
 STEPS = [
-    ("nguoi-nop", "Người nộp"),
-    ("thong-tin", "Thông tin hồ sơ"),
-    ("giay-to", "Giấy tờ"),
-    ("xem-lai", "Xem lại và nộp"),
+    ("nguoi-nop", gettext_noop("Người nộp")),
+    ("thong-tin", gettext_noop("Thông tin hồ sơ")),
+    ("giay-to", gettext_noop("Giấy tờ")),
+    ("xem-lai", gettext_noop("Xem lại và nộp")),
 ]
 
 
@@ -91,7 +93,7 @@ def _limited(request: HttpRequest, scope: str) -> bool:
 
 
 def _too_many(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context["rate_error"] = "Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại."
+    context["rate_error"] = _("Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.")
     return render(request, template, context, status=429)
 
 
@@ -135,8 +137,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if authed is None or getattr(authed, "kind", "") == UserKind.OFFICER:
                 form.add_error(
                     None,
-                    "Thư điện tử / số điện thoại hoặc mật khẩu không đúng. Sau 5 lần sai liên "
-                    "tiếp, tài khoản sẽ bị tạm khóa.",
+                    _(
+                        "Thư điện tử / số điện thoại hoặc mật khẩu không đúng. Sau 5 lần sai "
+                        "liên tiếp, tài khoản sẽ bị tạm khóa."
+                    ),
                 )
             else:
                 login(request, authed)
@@ -163,7 +167,9 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, "Đã tạo tài khoản. Hãy nhập mã xác minh vừa gửi cho bạn.")
+                messages.success(
+                    request, _("Đã tạo tài khoản. Hãy nhập mã xác minh vừa gửi cho bạn.")
+                )
                 return redirect("portal:verify")
     return render(request, "portal/register.html", {"form": form})
 
@@ -179,14 +185,14 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             return _too_many(request, "portal/verify.html", {"form": form})
         if "resend" in request.POST:
             services.code_send(user, "verify")
-            messages.success(request, "Đã gửi mã mới.")
+            messages.success(request, _("Đã gửi mã mới."))
             return redirect("portal:verify")
         if form.is_valid():
             if services.citizen_verify(user, form.cleaned_data["code"]):
-                messages.success(request, "Tài khoản đã được xác minh.")
+                messages.success(request, _("Tài khoản đã được xác minh."))
                 return redirect("portal:home")
             form.add_error(
-                "code", "Mã không đúng hoặc đã hết hạn. Bấm “Gửi lại mã” để nhận mã mới."
+                "code", _("Mã không đúng hoặc đã hết hạn. Bấm “Gửi lại mã” để nhận mã mới.")
             )
     return render(
         request, "portal/verify.html", {"form": form, "profile": services.profile_of(user)}
@@ -204,8 +210,10 @@ def reset_start_view(request: HttpRequest) -> HttpResponse:
             services.password_reset_start(form.cleaned_data["identifier"])
             messages.success(
                 request,
-                "Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi đến thư điện tử hoặc số "
-                "điện thoại của tài khoản.",
+                _(
+                    "Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi đến thư điện tử hoặc "
+                    "số điện thoại của tài khoản."
+                ),
             )
             return redirect("portal:reset_finish")
     return render(request, "portal/reset_start.html", {"form": form})
@@ -225,7 +233,7 @@ def reset_finish_view(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Đã đặt mật khẩu mới. Mời bạn đăng nhập.")
+                messages.success(request, _("Đã đặt mật khẩu mới. Mời bạn đăng nhập."))
                 return redirect("portal:login")
     return render(request, "portal/reset_finish.html", {"form": form})
 
@@ -268,7 +276,9 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Đã lưu thông tin." if changed else "Không có gì thay đổi.")
+            messages.success(
+                request, _("Đã lưu thông tin.") if changed else _("Không có gì thay đổi.")
+            )
             return redirect("portal:profile")
     return render(request, "portal/profile.html", {"form": form, "profile": profile})
 
@@ -301,7 +311,7 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
             "views": [
                 {
                     "at": v.at,
-                    "who": v.actor_repr or "Hệ thống",
+                    "who": v.actor_repr or _("Hệ thống"),
                     "agency": agencies.get(v.agency_id or 0, ""),
                     "dossier": by_uuid[v.object_id].code,
                     "purpose": v.data.get("purpose", ""),
@@ -328,11 +338,11 @@ def store_view(request: HttpRequest) -> HttpResponse:
                 services.store_delete(user, int(request.POST["delete"]))
             except (NotFound, ValueError):
                 raise Http404 from None
-            messages.success(request, "Đã xóa giấy tờ khỏi kho.")
+            messages.success(request, _("Đã xóa giấy tờ khỏi kho."))
             return redirect("portal:store")
         upload = request.FILES.get("tep")
         if upload is None:
-            error = "Chọn tệp để tải lên."
+            error = _("Chọn tệp để tải lên.")
         else:
             try:
                 checked = check_upload(upload)
@@ -340,7 +350,7 @@ def store_view(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 error = str(exc)
             else:
-                messages.success(request, "Đã lưu giấy tờ vào kho.")
+                messages.success(request, _("Đã lưu giấy tờ vào kho."))
                 return redirect("portal:store")
     return render(
         request,
@@ -414,9 +424,9 @@ def draft_step(request: HttpRequest, uuid: str, step: str) -> HttpResponse:
     context: dict[str, Any] = {
         "draft": draft,
         "version": version,
-        "steps": STEPS,
+        "steps": [(s, _(label)) for s, label in STEPS],
         "step": step,
-        "step_label": STEPS[index][1],
+        "step_label": _(STEPS[index][1]),
     }
     nxt = names[index + 1] if index + 1 < len(names) else step
     if step == "thong-tin" and not schema.get("properties"):
@@ -452,7 +462,7 @@ def draft_step(request: HttpRequest, uuid: str, step: str) -> HttpResponse:
                     elif reuse:
                         stored = StoredDocument.objects.filter(user=user, pk=reuse).first()
                         if stored is None:
-                            raise ValidationFailed("Giấy tờ chọn từ kho không còn.")
+                            raise ValidationFailed(_("Giấy tờ chọn từ kho không còn."))
                         services.draft_attach(draft, required=doc, stored=stored)
                 except (ValidationFailed, ValueError) as exc:
                     errors.append(f"{doc.name[:80]}: {exc}")
@@ -486,7 +496,10 @@ def draft_step(request: HttpRequest, uuid: str, step: str) -> HttpResponse:
             except MotcuaError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Đã nộp hồ sơ. Mã hồ sơ của bạn là {dossier.code}.")
+                messages.success(
+                    request,
+                    _("Đã nộp hồ sơ. Mã hồ sơ của bạn là %(code)s.") % {"code": dossier.code},
+                )
                 return redirect("portal:dossier", dossier.code)
         context.update(
             form=form,
@@ -537,10 +550,12 @@ def test_gateway(request: HttpRequest, ref: str) -> HttpResponse:
         payment = payments.payment_complete(payments.TestGateway.signed_return(ref, outcome))
         if payment.status == PaymentStatus.PAID:
             messages.success(
-                request, f"Đã thanh toán {payment.amount} đồng (mã {payment.reference})."
+                request,
+                _("Đã thanh toán %(amount)s đồng (mã %(ref)s).")
+                % {"amount": payment.amount, "ref": payment.reference},
             )
         else:
-            messages.warning(request, "Thanh toán chưa thực hiện.")
+            messages.warning(request, _("Thanh toán chưa thực hiện."))
         if payment.dossier is not None:
             return redirect("portal:dossier", payment.dossier.code)
         if payment.draft is None:
@@ -588,7 +603,7 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
         {
             "dossier": dossier,
             "steps": timeline(dossier, list(dossier.events.all())),
-            "next_step": "Đã trả kết quả." if rated else NEXT_STEP.get(dossier.status, ""),
+            "next_step": _("Đã trả kết quả.") if rated else NEXT_STEP.get(dossier.status, ""),
             "documents": list(dossier.documents.all()),
             "result": result,
             "can_withdraw": dossier.status in BEFORE_DECISION,
@@ -622,7 +637,7 @@ def dossier_supplement(request: HttpRequest, code: str) -> HttpResponse:
     except MotcuaError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Đã gửi hồ sơ bổ sung.")
+        messages.success(request, _("Đã gửi hồ sơ bổ sung."))
     return redirect("portal:dossier", dossier.code)
 
 
@@ -642,7 +657,7 @@ def dossier_withdraw(request: HttpRequest, code: str) -> HttpResponse:
         except MotcuaError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Đã gửi yêu cầu rút hồ sơ; hồ sơ dừng xử lý.")
+            messages.success(request, _("Đã gửi yêu cầu rút hồ sơ; hồ sơ dừng xử lý."))
         return redirect("portal:dossier", dossier.code)
     return render(request, "portal/withdraw.html", {"dossier": dossier})
 
@@ -652,7 +667,7 @@ def dossier_withdraw(request: HttpRequest, code: str) -> HttpResponse:
 def dossier_pay(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _own(request, code)
     if dossier.status != S.AWAITING_PAYMENT or not dossier.fee_amount:
-        messages.error(request, "Hồ sơ không ở trạng thái chờ nộp phí.")
+        messages.error(request, _("Hồ sơ không ở trạng thái chờ nộp phí."))
         return redirect("portal:dossier", dossier.code)
     payment = payments.payment_start(
         cast(User, request.user), amount=dossier.fee_amount, dossier=dossier
@@ -695,7 +710,7 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
     user = cast(User, request.user)
     dossier = _own(request, code)
     if dossier.status != S.RETURNED:
-        messages.error(request, "Chỉ đánh giá được sau khi đã trả kết quả.")
+        messages.error(request, _("Chỉ đánh giá được sau khi đã trả kết quả."))
         return redirect("portal:dossier", dossier.code)
     choices = [(lv.value, lv.label) for lv in scale()]
     form = f.RatingForm(choices, _data(request))
@@ -718,7 +733,7 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Cảm ơn bạn đã đánh giá.")
+            messages.success(request, _("Cảm ơn bạn đã đánh giá."))
             return redirect("portal:dossier", dossier.code)
     return render(request, "portal/rate.html", {"dossier": dossier, "form": form})
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -97,13 +98,13 @@ def tracking(request: HttpRequest, code: str = "") -> HttpResponse:
             window=60,
         ) and hit("track-code", code, limit=settings.MOTCUA_TRACKING_PER_CODE_HOUR, window=3600)
         if not allowed:
-            context["error"] = (
+            context["error"] = _(
                 "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút (với cùng một mã "
                 "hồ sơ: sau một giờ)."
             )
             status = 429
         elif not code or len("".join(c for c in factor if c.isdigit())) != 4:
-            context["error"] = (
+            context["error"] = _(
                 "Nhập mã hồ sơ (in trên Giấy tiếp nhận) và 4 chữ số cuối của số điện thoại "
                 "hoặc số định danh cá nhân của người nộp."
             )
@@ -111,7 +112,7 @@ def tracking(request: HttpRequest, code: str = "") -> HttpResponse:
         else:
             dossier = selectors.tracking_lookup(code, factor)
             if dossier is None:
-                context["error"] = (
+                context["error"] = _(
                     "Không tìm thấy hồ sơ khớp với mã và thông tin xác minh. Kiểm tra lại mã "
                     "hồ sơ và 4 chữ số cuối."
                 )
