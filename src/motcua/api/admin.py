@@ -1,5 +1,5 @@
-"""API clients in the admin: create (the key is shown once), revoke, issue a new key; the call
-log is read-only."""
+"""API clients in the admin: create (the key is shown once), revoke, issue a new key, issue or
+revoke an OAuth2 client secret (shown once); the call log is read-only."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from motcua.api.models import ApiCall, ApiClient, Scope
-from motcua.api.services import api_client_revoke, api_client_rotate, api_client_set_key
+from motcua.api.services import (
+    api_client_issue_secret,
+    api_client_revoke,
+    api_client_revoke_secret,
+    api_client_rotate,
+    api_client_set_key,
+)
 from motcua.audit.services import audit_log
 
 
@@ -36,8 +42,15 @@ class ApiClientAdmin(admin.ModelAdmin):
     search_fields = ("name", "key_prefix")
     filter_horizontal = ("agencies",)
     raw_id_fields = ("user",)
-    readonly_fields = ("key_prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ("revoke", "rotate")
+    readonly_fields = (
+        "key_prefix",
+        "oauth_client_id",
+        "oauth_secret_issued_at",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    actions = ("revoke", "rotate", "issue_secret", "revoke_secret")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         key = None
@@ -68,6 +81,25 @@ class ApiClientAdmin(admin.ModelAdmin):
         for client in queryset:
             key = api_client_rotate(actor=request.user, client=client)  # type: ignore[arg-type]
             messages.warning(request, f"Khóa mới của “{client.name}” (chỉ hiển thị một lần): {key}")
+
+    @admin.action(description="Cấp client secret OAuth2 mới (mã truy cập cũ hết hiệu lực)")
+    def issue_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            client_id, secret = api_client_issue_secret(
+                actor=request.user,  # type: ignore[arg-type]
+                client=client,
+            )
+            messages.warning(
+                request,
+                f"OAuth2 của “{client.name}” (client secret chỉ hiển thị một lần, hãy lưu lại "
+                f"ngay): client_id={client_id} client_secret={secret}",
+            )
+
+    @admin.action(description="Thu hồi client secret OAuth2 (từ chối ngay mã truy cập đã cấp)")
+    def revoke_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            api_client_revoke_secret(actor=request.user, client=client)  # type: ignore[arg-type]
+        messages.success(request, f"Đã thu hồi client secret của {queryset.count()} hệ thống.")
 
 
 @admin.register(ApiCall)

@@ -9,7 +9,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from motcua.api import catalogue, dossiers, errors
+from motcua.api import catalogue, dossiers, errors, oauth
 
 
 class Renderer(JSONRenderer):
@@ -24,7 +24,8 @@ api = NinjaAPI(
     description=(
         "API mở của hệ thống một cửa (NĐ 118/2025/NĐ-CP). Lỗi luôn có dạng "
         '`{"code", "message", "details"}`; thông báo theo `Accept-Language` (vi, en). '
-        "Xác thực: `Authorization: Bearer <khóa API>` hoặc phiên đăng nhập web. "
+        "Xác thực: `Authorization: Bearer <khóa API>`, mã truy cập OAuth2 (client credentials, "
+        "`POST /api/v1/oauth/token`) hoặc phiên đăng nhập web. "
         "Xem docs/integration.md."
     ),
     urls_namespace="api-v1",
@@ -32,6 +33,7 @@ api = NinjaAPI(
     openapi_extra={"info": {"license": {"name": "AGPL-3.0-or-later"}}},
 )
 errors.install(api)
+api.add_router("/oauth", oauth.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/", dossiers.router)
 api.add_router("/", dossiers.public)

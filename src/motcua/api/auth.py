@@ -1,5 +1,8 @@
-"""Who is calling: an API client (``Authorization: Bearer mc_…``) or a signed-in web user (the
-session cookie, with Django's CSRF check on writes). ``request.auth`` is a :class:`Principal`."""
+"""Who is calling: an API client (``Authorization: Bearer mc_…``, or ``Authorization: Bearer
+<access token>`` obtained with OAuth2 client credentials at ``/api/v1/oauth/token``) or a
+signed-in web user (the session cookie, with Django's CSRF check on writes). ``request.auth`` is
+a :class:`Principal`. A key and a token authorise exactly alike: the client's agencies, its
+rate limit and the call log; a token is further limited to the scopes it was issued for."""
 
 from __future__ import annotations
 
@@ -11,11 +14,16 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
+from ninja.security.base import AuthBase
 
 from motcua.accounts.models import User, UserKind
 from motcua.api.errors import ApiError
 from motcua.api.models import ApiClient, Scope
-from motcua.api.services import api_client_authenticate, api_rate_hit
+from motcua.api.services import (
+    api_client_authenticate,
+    api_rate_hit,
+    oauth_token_authenticate,
+)
 from motcua.dossiers.access import dossiers_visible_to
 from motcua.dossiers.errors import DossierNotFound
 from motcua.dossiers.models import Dossier
@@ -29,6 +37,8 @@ class Principal:
     client: ApiClient | None
     user: User | None
     _agency_ids: list[int] | None = None
+    #: The scopes of the OAuth2 access token (``None``: an API key, all the client's scopes).
+    token_scopes: frozenset[str] | None = None
 
     @property
     def key(self) -> str:
@@ -46,8 +56,19 @@ class Principal:
 
     def require(self, scope: Scope) -> None:
         """A client needs the scope; a web user's role decides in the engine."""
-        if self.client is not None and not self.client.has_scope(scope):
+        if self.client is not None and not self.has_scope(scope):
             raise ApiError(403, "scope_missing", details={"scope": scope.value})
+
+    def has_scope(self, scope: Scope | str) -> bool:
+        if self.client is None or not self.client.has_scope(scope):
+            return False
+        return self.token_scopes is None or str(scope) in self.token_scopes
+
+    def scopes(self) -> list[str]:
+        """The scopes in force: the client's, narrowed to the token's."""
+        if self.client is None:
+            return []
+        return [s for s in sorted(self.client.scopes or []) if self.has_scope(s)]
 
     def agency_ids(self) -> list[int]:
         if self.client is None:
@@ -87,6 +108,26 @@ def _mark(request: HttpRequest, client: ApiClient | None, user: User | None) -> 
     request.api_user = user  # type: ignore[attr-defined]
 
 
+def _client_principal(
+    request: HttpRequest, client: ApiClient, token_scopes: frozenset[str] | None = None
+) -> Principal | None:
+    """The principal of an authenticated client: its service account must be active; the call
+    counts against the client's per-minute limit (429 beyond it) and is logged as the client's."""
+    user = client.user if client.user_id else None
+    if user is not None and not user.is_active:
+        return None
+    _mark(request, client, user)
+    decision = api_rate_hit(client)
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            "rate_limited",
+            details={"limit_per_minute": decision.limit},
+            headers={"Retry-After": str(decision.retry_after)},
+        )
+    return Principal(client=client, user=user, token_scopes=token_scopes)
+
+
 class ApiKeyAuth(HttpBearer):
     """``Authorization: Bearer mc_<prefix>_<secret>``. A revoked or unknown key is refused at
     once; each call counts against the client's per-minute limit (429 beyond it)."""
@@ -95,19 +136,40 @@ class ApiKeyAuth(HttpBearer):
         client = api_client_authenticate(token)
         if client is None:
             return None
-        user = client.user if client.user_id else None
-        if user is not None and not user.is_active:
+        return _client_principal(request, client)
+
+
+def _oauth_flows() -> dict[str, Any]:
+    return {
+        "clientCredentials": {
+            "tokenUrl": "/api/v1/oauth/token",
+            "scopes": {value: str(label) for value, label in Scope.choices},
+        }
+    }
+
+
+class OAuth2ClientCredentials(AuthBase):
+    """``Authorization: Bearer <access token>`` from ``POST /api/v1/oauth/token`` (RFC 6749
+    §4.4, RFC 6750). Declared in the schema as an ``oauth2`` scheme with the client-credentials
+    flow. An expired token, or one of a revoked client or secret, is refused at once."""
+
+    openapi_type: str = "oauth2"
+    openapi_flows: dict[str, Any] = _oauth_flows()
+    openapi_description: str = (
+        "OAuth2 client credentials (RFC 6749 §4.4): POST /api/v1/oauth/token với client_id "
+        "và client_secret, rồi gửi Authorization: Bearer <access_token>."
+    )
+
+    def __call__(self, request: HttpRequest) -> Principal | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             return None
-        _mark(request, client, user)
-        decision = api_rate_hit(client)
-        if not decision.allowed:
-            raise ApiError(
-                429,
-                "rate_limited",
-                details={"limit_per_minute": decision.limit},
-                headers={"Retry-After": str(decision.retry_after)},
-            )
-        return Principal(client=client, user=user)
+        found = oauth_token_authenticate(token.strip())
+        if found is None:
+            return None
+        client, scopes = found
+        return _client_principal(request, client, scopes)
 
 
 class WebSession(APIKeyCookie):
@@ -127,4 +189,4 @@ class Public:
     """Marker for public operations (catalogue, tracking): no authentication needed."""
 
 
-AUTH = [ApiKeyAuth(), WebSession()]
+AUTH = [ApiKeyAuth(), OAuth2ClientCredentials(), WebSession()]

@@ -656,7 +656,7 @@ def me(request: HttpRequest) -> Any:
         return {
             "kind": "client",
             "name": principal.client.name,
-            "scopes": list(principal.client.scopes),
+            "scopes": principal.scopes(),
             "agencies": list(principal.client.agencies.values_list("code", flat=True)),
         }
     user = principal.user

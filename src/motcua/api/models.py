@@ -7,6 +7,9 @@ windows (docs/integration.md).
   dossiers it may see. A dossier outside those agencies is "not found", like one that does not
   exist (docs/dossiers.md "Access").
 * Revoking is immediate: every call reads the client row.
+* A client may also hold an OAuth2 **client secret** (RFC 6749 §4.4, client credentials): shown
+  once, stored as a SHA-256 hash; the access tokens it obtains carry the secret's id
+  (``oauth_secret_id``), so revoking the client or the secret refuses them at once.
 * Every call is logged (:class:`ApiCall`, append-only).
 """
 
@@ -57,6 +60,18 @@ class ApiClient(models.Model):
     scopes = models.JSONField("quyền thao tác", default=list, blank=True)
     key_prefix = models.CharField("tiền tố khóa", max_length=16, unique=True, editable=False)
     key_hash = models.CharField("băm SHA-256 của khóa", max_length=64, editable=False)
+    oauth_client_id = models.CharField(
+        "client_id OAuth2", max_length=40, unique=True, null=True, blank=True, editable=False
+    )
+    oauth_secret_hash = models.CharField(
+        "băm SHA-256 của client secret", max_length=64, blank=True, editable=False
+    )
+    oauth_secret_id = models.CharField(
+        "mã của client secret hiện hành", max_length=32, blank=True, editable=False
+    )
+    oauth_secret_issued_at = models.DateTimeField(
+        "cấp client secret lúc", null=True, blank=True, editable=False
+    )
     rate_limit_per_minute = models.PositiveIntegerField(
         "giới hạn số lượt gọi mỗi phút", default=120
     )

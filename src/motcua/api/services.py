@@ -12,8 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
 
 from motcua.accounts.models import User
 from motcua.agencies.models import Agency
@@ -273,3 +278,160 @@ def api_housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:
     windows, _ = RateWindow.objects.filter(minute__lt=moment - dt.timedelta(minutes=10)).delete()
     records, _ = IdempotencyRecord.objects.filter(created_at__lt=moment - IDEMPOTENCY_KEEP).delete()
     return {"rate_windows": windows, "idempotency_records": records}
+
+
+# --- OAuth2 client credentials (RFC 6749 §4.4) ----------------------------------------------
+
+OAUTH_CLIENT_PREFIX = "mcc_"
+OAUTH_SECRET_PREFIX = "mcs_"  # noqa: S105 - a prefix, not a secret
+#: Lifetime of an access token (seconds): short, since it cannot be refreshed (§4.4.3).
+OAUTH_TOKEN_SECONDS = 900
+OAUTH_ISSUER = "urn:motcua"
+OAUTH_AUDIENCE = "motcua-api"
+_OAUTH_ALGORITHM = "HS256"
+
+
+def api_client_issue_secret(*, actor: User | None, client: ApiClient) -> tuple[str, str]:
+    """Give ``client`` a new OAuth2 client secret and return ``(client_id, secret)``; the
+    secret is shown once and stored as its SHA-256 hash (it is random, 32 bytes). The
+    ``client_id`` stays the same across new secrets; tokens of the previous secret stop
+    working at once (they carry the secret's id)."""
+    secret = f"{OAUTH_SECRET_PREFIX}{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        if not client.oauth_client_id:
+            client.oauth_client_id = f"{OAUTH_CLIENT_PREFIX}{secrets.token_hex(12)}"
+        client.oauth_secret_hash = _hash(secret)
+        client.oauth_secret_id = secrets.token_hex(8)
+        client.oauth_secret_issued_at = timezone.now()
+        client.save(
+            update_fields=[
+                "oauth_client_id",
+                "oauth_secret_hash",
+                "oauth_secret_id",
+                "oauth_secret_issued_at",
+            ]
+        )
+        audit_log(
+            actor=actor,
+            action="api.client_secret_issue",
+            object_type="api_client",
+            object_id=str(client.pk),
+            data={"client_id": client.oauth_client_id},
+        )
+    return client.oauth_client_id, secret
+
+
+def api_client_revoke_secret(*, actor: User | None, client: ApiClient) -> None:
+    """Remove the client secret: no new token, and the tokens issued with it are refused at
+    the next call."""
+    with transaction.atomic():
+        client.oauth_secret_hash = ""
+        client.oauth_secret_id = ""
+        client.save(update_fields=["oauth_secret_hash", "oauth_secret_id"])
+        audit_log(
+            actor=actor,
+            action="api.client_secret_revoke",
+            object_type="api_client",
+            object_id=str(client.pk),
+        )
+
+
+def _usable(client: ApiClient) -> bool:
+    return client.is_active and client.revoked_at is None and bool(client.oauth_secret_hash)
+
+
+def oauth_client_authenticate(client_id: str, secret: str) -> ApiClient | None:
+    """The active client with this ``client_id`` and secret, else ``None`` (constant-time
+    comparison of the hashes; an unknown id costs the same hash)."""
+    if not client_id or len(client_id) > 40 or len(secret) > 200:
+        return None
+    client = ApiClient.objects.filter(oauth_client_id=client_id).first()
+    digest = _hash(secret)
+    if client is None or not client.oauth_secret_hash:
+        hmac.compare_digest(digest, digest)
+        return None
+    if not hmac.compare_digest(client.oauth_secret_hash, digest) or not _usable(client):
+        return None
+    return client
+
+
+def _oauth_key() -> Any:
+    raw = salted_hmac("motcua.api.oauth.token", "signing-key", secret=settings.SECRET_KEY)
+    return OctKey.import_key(raw.digest())
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    scopes: tuple[str, ...]
+
+
+class ScopeNotGranted(ValueError):
+    """A requested scope is unknown or not granted to the client (``invalid_scope``)."""
+
+
+def oauth_token_issue(
+    client: ApiClient, requested: str | None, *, now: dt.datetime | None = None
+) -> IssuedToken:
+    """A bearer access token for ``client`` (RFC 6749 §4.4.3): a JWT signed with a key derived
+    from ``SECRET_KEY`` (joserfc, HS256) carrying the client, the secret's id, the scopes and
+    the expiry. ``requested`` is the space-separated ``scope`` parameter (§3.3): it must be a
+    subset of the client's scopes; omitted, the token gets all of them."""
+    granted = set(client.scopes or [])
+    if requested is None or not requested.strip():
+        scopes = sorted(granted)
+    else:
+        wanted = set(requested.split())
+        if not wanted <= granted:
+            raise ScopeNotGranted(" ".join(sorted(wanted - granted)))
+        scopes = sorted(wanted)
+    moment = now or timezone.now()
+    issued = int(moment.timestamp())
+    claims = {
+        "iss": OAUTH_ISSUER,
+        "aud": OAUTH_AUDIENCE,
+        "sub": str(client.pk),
+        "client_id": client.oauth_client_id,
+        "sid": client.oauth_secret_id,
+        "scope": " ".join(scopes),
+        "iat": issued,
+        "exp": issued + OAUTH_TOKEN_SECONDS,
+        "jti": secrets.token_hex(12),
+    }
+    token = jwt.encode({"alg": _OAUTH_ALGORITHM, "typ": "at+jwt"}, claims, _oauth_key())
+    return IssuedToken(token, OAUTH_TOKEN_SECONDS, tuple(scopes))
+
+
+def oauth_token_authenticate(
+    token: str, *, now: dt.datetime | None = None
+) -> tuple[ApiClient, frozenset[str]] | None:
+    """The client and the token's scopes, else ``None``: bad signature, other issuer or
+    audience, expired, the client revoked or inactive, or the secret revoked or replaced."""
+    if len(token) > 2000 or token.count(".") != 2:
+        return None
+    try:
+        decoded = jwt.decode(token, _oauth_key(), algorithms=[_OAUTH_ALGORITHM])
+    except (JoseError, ValueError, TypeError):
+        return None
+    claims = decoded.claims
+    moment = (now or timezone.now()).timestamp()
+    if (
+        decoded.header.get("typ") != "at+jwt"
+        or claims.get("iss") != OAUTH_ISSUER
+        or claims.get("aud") != OAUTH_AUDIENCE
+        or not isinstance(claims.get("exp"), int)
+        or claims["exp"] <= moment
+        or not isinstance(claims.get("sub"), str)
+        or not claims["sub"].isdigit()
+        or not isinstance(claims.get("scope"), str)
+    ):
+        return None
+    client = ApiClient.objects.filter(pk=int(claims["sub"])).first()
+    if client is None or not _usable(client):
+        return None
+    if not client.oauth_secret_id or not hmac.compare_digest(
+        client.oauth_secret_id, str(claims.get("sid", ""))
+    ):
+        return None
+    return client, frozenset(claims["scope"].split())

@@ -1,0 +1,292 @@
+"""OAuth2 client credentials (RFC 6749 §4.4): the token endpoint, its §5.2 errors, and the
+token authorising API calls exactly like a key (agency scope, rate limit, call log), refused at
+once when the client or the secret is revoked, when it expires, or beyond its scopes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from tests.api.conftest import Caller, MakeClient
+from tests.dossiers.conftest import World
+
+from motcua.api.models import ApiCall, ApiClient
+from motcua.api.services import (
+    OAUTH_TOKEN_SECONDS,
+    api_client_issue_secret,
+    api_client_revoke,
+    api_client_revoke_secret,
+    oauth_token_issue,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def token_call(
+    form: dict[str, Any] | str | None = None,
+    *,
+    basic: tuple[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> tuple[int, Any, Any]:
+    extra = dict(headers or {})
+    if basic is not None:
+        pair = f"{quote_plus(basic[0])}:{quote_plus(basic[1])}"
+        extra["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    if isinstance(form, dict):
+        data = "&".join(f"{k}={quote_plus(str(v))}" for k, v in form.items())
+    else:
+        data = form or ""
+    response = Client().post(
+        "/api/v1/oauth/token", data=data, content_type=content_type, headers=extra
+    )
+    return response.status_code, json.loads(response.content), response.headers
+
+
+@pytest.fixture
+def oauth(world: World, make_client: MakeClient) -> tuple[ApiClient, str, str]:
+    client, _ = make_client(name="Nền tảng dữ liệu tỉnh", user=world.reception)
+    client_id, secret = api_client_issue_secret(actor=world.admin, client=client)
+    return client, client_id, secret
+
+
+def test_secret_is_stored_hashed_and_client_id_is_stable(
+    world: World, oauth: tuple[ApiClient, str, str]
+) -> None:
+    client, client_id, secret = oauth
+    client.refresh_from_db()
+    assert client.oauth_client_id == client_id
+    assert secret not in client.oauth_secret_hash
+    assert len(client.oauth_secret_hash) == 64
+    again_id, again_secret = api_client_issue_secret(actor=world.admin, client=client)
+    assert again_id == client_id
+    assert again_secret != secret
+
+
+def test_good_flow_basic_and_body(oauth: tuple[ApiClient, str, str]) -> None:
+    client, client_id, secret = oauth
+    status, body, headers = token_call(
+        {"grant_type": "client_credentials"}, basic=(client_id, secret)
+    )
+    assert status == 200, body
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == OAUTH_TOKEN_SECONDS
+    assert set(body["scope"].split()) == set(client.scopes)
+    assert headers["Cache-Control"] == "no-store"
+    call = Caller(body["access_token"])
+    me = call("GET", "/me")
+    assert me.status == 200
+    assert me.body["kind"] == "client"
+    assert me.body["name"] == client.name
+    # Client authentication in the form body (§2.3.1) works too, with a narrower scope.
+    status, body, _ = token_call(
+        {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "dossiers:read",
+        }
+    )
+    assert status == 200, body
+    assert body["scope"] == "dossiers:read"
+    # Every call with the token is logged as the client's.
+    assert ApiCall.objects.filter(client=client, path="/api/v1/me", status=200).exists()
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        ("right-id", "mcs_wrong"),
+        ("mcc_unknown", "right-secret"),
+        ("", ""),
+    ],
+)
+def test_wrong_client_is_invalid_client_401(
+    oauth: tuple[ApiClient, str, str], credentials: tuple[str, str]
+) -> None:
+    _, client_id, secret = oauth
+    given_id = client_id if credentials[0] == "right-id" else credentials[0]
+    given_secret = secret if credentials[1] == "right-secret" else credentials[1]
+    for kwargs in (
+        {"basic": (given_id, given_secret)},
+        {"form_extra": {"client_id": given_id, "client_secret": given_secret}},
+    ):
+        form = {"grant_type": "client_credentials", **kwargs.get("form_extra", {})}
+        status, body, headers = token_call(form, basic=kwargs.get("basic"))  # type: ignore[arg-type]
+        assert status == 401, body
+        assert body["error"] == "invalid_client"
+        assert body["error_description"]
+        assert headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_request_errors(oauth: tuple[ApiClient, str, str]) -> None:
+    _, client_id, secret = oauth
+    status, body, _ = token_call({"grant_type": "password"}, basic=(client_id, secret))
+    assert (status, body["error"]) == (400, "unsupported_grant_type")
+    status, body, _ = token_call({}, basic=(client_id, secret))
+    assert (status, body["error"]) == (400, "invalid_request")
+    # Two client authentication methods at once (§2.3).
+    status, body, _ = token_call(
+        {"grant_type": "client_credentials", "client_secret": secret}, basic=(client_id, secret)
+    )
+    assert (status, body["error"]) == (400, "invalid_request")
+    # A repeated parameter (§3.2).
+    status, body, _ = token_call(
+        "grant_type=client_credentials&grant_type=client_credentials", basic=(client_id, secret)
+    )
+    assert (status, body["error"]) == (400, "invalid_request")
+    # JSON is not the token endpoint's format.
+    status, body, _ = token_call(
+        json.dumps({"grant_type": "client_credentials"}),
+        basic=(client_id, secret),
+        content_type="application/json",
+    )
+    assert (status, body["error"]) == (400, "invalid_request")
+    status, body, _ = token_call(
+        {"grant_type": "client_credentials"}, headers={"Authorization": "Basic !!!"}
+    )
+    assert (status, body["error"]) == (400, "invalid_request")
+    assert Client().get("/api/v1/oauth/token").status_code == 405
+
+
+def test_scope_escalation_is_invalid_scope(world: World, make_client: MakeClient) -> None:
+    client, _ = make_client(name="Chỉ đọc", scopes=["dossiers:read"])
+    client_id, secret = api_client_issue_secret(actor=world.admin, client=client)
+    for scope in ("dossiers:read dossiers:act", "dossiers:submit", "admin", "national:inbound"):
+        status, body, _ = token_call(
+            {"grant_type": "client_credentials", "scope": scope}, basic=(client_id, secret)
+        )
+        assert (status, body["error"]) == (400, "invalid_scope"), scope
+    # A token narrowed to one scope cannot use another the client holds.
+    full, _ = make_client(name="Đầy đủ", user=world.reception)
+    full_id, full_secret = api_client_issue_secret(actor=world.admin, client=full)
+    _, body, _ = token_call(
+        {"grant_type": "client_credentials", "scope": "indicators:read"},
+        basic=(full_id, full_secret),
+    )
+    call = Caller(body["access_token"])
+    assert call("GET", "/indicators/timeliness").status == 200
+    refused = call("GET", "/dossiers")
+    assert refused.status == 403
+    assert refused.body["code"] == "scope_missing"
+    assert call("GET", "/me").body["scopes"] == ["indicators:read"]
+    # A scope taken away from the client is gone from its tokens too.
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(full_id, full_secret))
+    call = Caller(body["access_token"])
+    assert call("GET", "/dossiers").status == 200
+    ApiClient.objects.filter(pk=full.pk).update(scopes=["indicators:read"])
+    assert call("GET", "/dossiers").status == 403
+
+
+def test_invalid_grant_for_a_deactivated_service_account(
+    world: World, oauth: tuple[ApiClient, str, str]
+) -> None:
+    _, client_id, secret = oauth
+    world.reception.is_active = False
+    world.reception.save(update_fields=["is_active"])
+    status, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))
+    assert (status, body["error"]) == (400, "invalid_grant")
+
+
+def test_revoking_the_client_or_the_secret_refuses_tokens_at_once(
+    world: World, oauth: tuple[ApiClient, str, str]
+) -> None:
+    client, client_id, secret = oauth
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))
+    call = Caller(body["access_token"])
+    assert call("GET", "/me").status == 200
+    api_client_revoke_secret(actor=world.admin, client=client)
+    refused = call("GET", "/me")
+    assert refused.status == 401
+    assert refused.body["code"] == "unauthorized"
+    status, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))
+    assert (status, body["error"]) == (401, "invalid_client")
+    # A new secret: the old one and its tokens stay dead, the new one works.
+    _, new_secret = api_client_issue_secret(actor=world.admin, client=client)
+    assert token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))[0] == 401
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, new_secret))
+    call = Caller(body["access_token"])
+    assert call("GET", "/me").status == 200
+    api_client_revoke(actor=world.admin, client=client)
+    assert call("GET", "/me").status == 401
+    status, body, _ = token_call(
+        {"grant_type": "client_credentials"}, basic=(client_id, new_secret)
+    )
+    assert (status, body["error"]) == (401, "invalid_client")
+
+
+def test_expired_or_forged_token_is_refused(oauth: tuple[ApiClient, str, str]) -> None:
+    client, _, _ = oauth
+    old = oauth_token_issue(
+        client, None, now=timezone.now() - dt.timedelta(seconds=OAUTH_TOKEN_SECONDS + 1)
+    )
+    answer = Caller(old.access_token)("GET", "/me")
+    assert answer.status == 401
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+    fresh = oauth_token_issue(client, None).access_token
+    assert Caller(fresh)("GET", "/me").status == 200
+    head, claims, signature = fresh.split(".")
+    forged = f"{head}.{claims}.{signature[:-4]}AAAA"
+    assert Caller(forged)("GET", "/me").status == 401
+    assert Caller("eyJ.not.a-token")("GET", "/me").status == 401
+
+
+def test_token_for_agency_a_gets_404_on_agency_b(world: World, make_client: MakeClient) -> None:
+    mine = world.receive()  # received at world.center
+    client, _ = make_client(name="Phường", agencies=[world.other_center])
+    client_id, secret = api_client_issue_secret(actor=world.admin, client=client)
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))
+    call = Caller(body["access_token"])
+    answer = call("GET", f"/dossiers/{mine.code}")
+    assert answer.status == 404
+    assert answer.body["code"] == "dossier_not_found"
+    assert call("GET", "/dossiers").body["items"] == []
+    own, _ = make_client(name="Trung tâm")
+    own_id, own_secret = api_client_issue_secret(actor=world.admin, client=own)
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(own_id, own_secret))
+    assert Caller(body["access_token"])("GET", f"/dossiers/{mine.code}").status == 200
+
+
+def test_token_calls_count_against_the_rate_limit(world: World, make_client: MakeClient) -> None:
+    client, key_call = make_client(name="Ít lượt", rate=2)
+    client_id, secret = api_client_issue_secret(actor=world.admin, client=client)
+    _, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))
+    call = Caller(body["access_token"])
+    assert call("GET", "/me").status == 200
+    assert key_call("GET", "/me").status == 200
+    third = call("GET", "/me")
+    assert third.status == 429
+    assert third.body["code"] == "rate_limited"
+
+
+def test_english_error_description(oauth: tuple[ApiClient, str, str]) -> None:
+    _, client_id, _ = oauth
+    status, body, _headers = token_call(
+        {"grant_type": "client_credentials"},
+        basic=(client_id, "mcs_wrong"),
+        headers={"Accept-Language": "en"},
+    )
+    assert status == 401
+    assert body["error_description"].startswith("Client authentication failed")
+    status, body, _ = token_call({"grant_type": "client_credentials"}, basic=(client_id, "x"))
+    assert body["error_description"].startswith("Xác thực client thất bại")
+
+
+def test_schema_declares_the_oauth2_scheme() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["OAuth2ClientCredentials"]
+    assert scheme["type"] == "oauth2"
+    flow = scheme["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/api/v1/oauth/token"
+    assert "dossiers:read" in flow["scopes"]
+    security = schema["paths"]["/api/v1/dossiers"]["get"]["security"]
+    assert {"OAuth2ClientCredentials": []} in security
+    token = schema["paths"]["/api/v1/oauth/token"]["post"]
+    assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
+    assert set(token["responses"]) == {"200", "400", "401"}
