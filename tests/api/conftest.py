@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from tests.dossiers.conftest import World
 
@@ -93,3 +94,10 @@ def make_client(world: World) -> MakeClient:
 @pytest.fixture
 def anonymous() -> Caller:
     return Caller()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """The per-IP limits (``portal.ratelimit.hit``) live in the cache: start each test with
+    none counted, so look-ups of an earlier test never count against this one."""
+    cache.clear()

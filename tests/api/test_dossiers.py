@@ -393,3 +393,24 @@ def test_housekeeping_drops_old_windows_and_records(world: World, make_client: M
     later = timezone.now() + dt.timedelta(days=8)
     assert api_housekeeping(now=later) == {"rate_windows": 1, "idempotency_records": 1}
     call_command("outbox")  # runs the outbox and the housekeeping once
+
+
+def test_public_tracking_is_rate_limited_per_ip(
+    world: World, anonymous: Caller, settings: Any
+) -> None:
+    settings.MOTCUA_TRACKING_PER_MINUTE = 3
+    dossier = world.receive()
+    good = {"code": dossier.code, "second_factor": "056190000001"}
+    assert anonymous("POST", "/tracking", good).status == 200
+    assert anonymous("POST", "/tracking", {**good, "second_factor": "0000"}).status == 404
+    assert anonymous("POST", "/tracking", {**good, "code": "KHONG-CO"}).status == 404
+    # The fourth look-up from this address in the minute is refused, even with the right pair.
+    refused = anonymous("POST", "/tracking", good, headers={"Accept-Language": "en"})
+    assert refused.status == 429
+    assert refused.body["code"] == "rate_limited"
+    assert refused.body["message"].startswith("Too many calls")
+    assert refused.body["details"] == {"limit_per_minute": 3}
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another address is counted on its own.
+    elsewhere = Caller(client=Client(REMOTE_ADDR="203.0.113.9"))
+    assert elsewhere("POST", "/tracking", good).status == 200

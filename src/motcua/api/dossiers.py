@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +21,7 @@ from ninja import Router, Status
 from pydantic import Field
 
 from motcua.accounts.models import User
+from motcua.accounts.services import client_ip
 from motcua.agencies.models import Agency
 from motcua.api.auth import AUTH, Principal
 from motcua.api.errors import ApiError
@@ -51,6 +54,7 @@ from motcua.dossiers.models import Consultation, Dossier, DossierEvent
 from motcua.dossiers.national import national_status
 from motcua.dossiers.services import ApplicantInput, DocumentInput
 from motcua.dossiers.workflow import Action, DossierStatus
+from motcua.portal.ratelimit import hit
 from motcua.ratings.models import Source
 from motcua.ratings.services import rating_record
 
@@ -671,6 +675,22 @@ def me(request: HttpRequest) -> Any:
 # --- public tracking ------------------------------------------------------------------------
 
 
+TRACKING_WINDOW = 60
+
+
+def _tracking_rate(request: HttpRequest) -> None:
+    limit = settings.MOTCUA_TRACKING_PER_MINUTE
+    ip = client_ip(request) or "unknown"
+    if not hit("api-track-ip", ip, limit=limit, window=TRACKING_WINDOW):
+        retry = TRACKING_WINDOW - int(time.time()) % TRACKING_WINDOW
+        raise ApiError(
+            429,
+            "rate_limited",
+            details={"limit_per_minute": limit},
+            headers={"Retry-After": str(retry)},
+        )
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum()).lower()
 
@@ -684,7 +704,11 @@ def _digits(text: str) -> str:
 def tracking(request: HttpRequest, payload: TrackingIn) -> Any:
     """Public: the code printed on the receipt plus the applicant's personal ID, enterprise
     code or phone number. A wrong pair is 404 like an unknown code (nothing is revealed). POST
-    so the second factor never lands in URLs or access logs."""
+    so the second factor never lands in URLs or access logs. At most
+    ``MOTCUA_TRACKING_PER_MINUTE`` look-ups per minute from one IP address (the project's
+    rate limiter, ``portal.ratelimit.hit``); beyond it 429 ``rate_limited`` with
+    ``Retry-After``, before anything is looked up."""
+    _tracking_rate(request)
     dossier = (
         Dossier.objects.select_related("procedure_version__procedure", "applicant")
         .filter(code=payload.code.strip())
