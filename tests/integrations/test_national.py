@@ -6,14 +6,20 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.api.conftest import Caller, MakeClient
+from tests.api.results import (
+    appraising_with_draft,
+    sign_result,
+    use_test_certificate,
+)
 from tests.dossiers.conftest import MONDAY, World
 
 from motcua.api.services import api_client_create
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.national import NationalStatus
 from motcua.dossiers.services import (
     DocumentInput,
@@ -77,6 +83,33 @@ def test_sync_record_fields(world: World) -> None:
     assert record["DuocThanhToanTrucTuyen"] == 2
     assert record["TaiKhoanDuocXacThucVoiVNeID"] == 0
     assert record["MaHoSoQuocGia"] is None
+    assert {key: record[key] for key in national.RESULT_KEYS} == dict.fromkeys(national.RESULT_KEYS)
+
+
+@pytest.mark.django_db
+def test_sync_record_result_document(world: World, settings: Any, tmp_path: Path) -> None:
+    use_test_certificate(settings, tmp_path)
+    dossier, draft = appraising_with_draft(world)
+    # A draft attached during appraisal is not a result yet: not sent.
+    record = national.sync_record(dossier)
+    assert record["TrangThaiHoSo"] == 4
+    assert record["MaKetQua"] is None
+    assert record["DuongDanTepTinKetQua"] is None
+    dossier, row = sign_result(world, dossier, draft)
+    event = DossierEvent.objects.filter(dossier=dossier).order_by("-seq").first()
+    record = national.sync_record(dossier, event)
+    assert record["TrangThaiHoSo"] == 9
+    assert record["MaKetQua"] == f"{dossier.code}.KQ{row.pk}"
+    assert record["DuongDanTepTinKetQua"] == (
+        f"https://dichvucong.khanhhoa.gov.vn/api/v1/dossiers/{dossier.code}/result"
+    )
+    assert record["TenKetQua"] == "Giấy chứng nhận quyền sử dụng đất"
+    assert record["TenTepKetQua"] == row.signed_file.name.rsplit("/", 1)[-1]
+    assert record["KichThuocTepKetQua"] == row.signed_file.size > 0
+    assert record["MaHashKetQua"] == row.signed_sha256
+    assert record["KetQuaDaKySo"] == 1
+    assert record["NgayBanHanhKetQua"].startswith("2026-03-03T11:00:00")
+    assert record["MaCSDL"] is None
 
 
 def _pdf() -> Any:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 from pydantic import Field
@@ -28,6 +28,7 @@ from motcua.api.errors import ApiError
 from motcua.api.models import Scope
 from motcua.api.pagination import cursor_dump, cursor_load
 from motcua.api.responses import errors
+from motcua.api.results import result_of, result_out
 from motcua.api.schemas import (
     STATUSES,
     ActionIn,
@@ -83,8 +84,9 @@ def _iso(moment: dt.datetime | None) -> str | None:
 CHANNEL_CODE = {"direct": 1, "online": 2, "postal": 3}
 
 
-def dossier_out(d: Dossier) -> dict[str, Any]:
-    """The dossier as the API shows it (no personal identifiers: the applicant's name only)."""
+def dossier_out(d: Dossier, *, readable: bool = True) -> dict[str, Any]:
+    """The dossier as the API shows it (no personal identifiers: the applicant's name only).
+    ``readable``: the caller may read dossiers (the result's download address is shown)."""
     return {
         "code": d.code,
         "uuid": str(d.uuid),
@@ -120,6 +122,7 @@ def dossier_out(d: Dossier) -> dict[str, Any]:
             }
             for doc in d.documents.all()
         ],
+        "result": result_out(d, readable=readable),
     }
 
 
@@ -260,7 +263,9 @@ def submit(request: HttpRequest, response: HttpResponse, payload: DossierSubmitI
                 summary=payload.summary,
                 accept=payload.accept,
             )
-        return 201, dossier_out(_reload(dossier.pk))
+        return 201, dossier_out(
+            _reload(dossier.pk), readable=principal.has_scope(Scope.DOSSIERS_READ)
+        )
 
     status, body, replayed = idempotent(
         principal=principal.key,
@@ -358,6 +363,42 @@ def dossier_get(request: HttpRequest, response: HttpResponse, code: Code) -> Any
     _read_logged(principal, dossier, "API: xem hồ sơ")
     response["ETag"] = f'"v{dossier.version}"'
     return dossier_out(dossier)
+
+
+@router.get(
+    "/dossiers/{code}/result",
+    response={200: None, **errors()},
+    url_name="dossier_result",
+    summary="Tệp kết quả giải quyết",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Tệp PDF kết quả (bản đã ký số nếu đã ký)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def dossier_result(request: HttpRequest, code: Code) -> Any:
+    """The result file of a dossier in the caller's scope (the signed copy once signed), with
+    its SHA-256 in ``Digest``-like ``X-Content-SHA256``; 404 when there is no result yet. The
+    read is audited like the dossier's."""
+    principal = _principal(request)
+    principal.require(Scope.DOSSIERS_READ)
+    dossier = principal.dossier(code)
+    row = result_of(dossier)
+    handle = None if row is None else (row.signed_file or row.file)
+    if row is None or handle is None:
+        raise ApiError(404, "result_not_found")
+    try:
+        stream = handle.open("rb")
+    except OSError:
+        raise ApiError(404, "result_not_found") from None
+    _read_logged(principal, dossier, "API: tải kết quả giải quyết")
+    response = FileResponse(stream, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{handle.name.rsplit("/", 1)[-1]}"'
+    response["X-Content-SHA256"] = (row.signed_sha256 if row.signed_file else row.sha256) or ""
+    return response
 
 
 def _event_out(e: DossierEvent, *, public_view: bool = False) -> dict[str, Any]:
@@ -567,7 +608,7 @@ def act(
             for doc in RequiredDocument.objects.filter(version_id=dossier.procedure_version_id)
         }
         done = _call(action, actor, dossier.pk, payload, required)
-        return 200, dossier_out(_reload(done.pk))
+        return 200, dossier_out(_reload(done.pk), readable=principal.has_scope(Scope.DOSSIERS_READ))
 
     status, body, replayed = idempotent(
         principal=principal.key,

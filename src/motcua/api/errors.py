@@ -37,6 +37,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy.", "Not found."),
     "dossier_not_found": ("Không tìm thấy hồ sơ.", "Dossier not found."),
     "procedure_not_found": ("Không tìm thấy thủ tục.", "Procedure not found."),
+    "result_not_found": (
+        "Hồ sơ chưa có tệp kết quả giải quyết.",
+        "The dossier has no result document yet.",
+    ),
     "dossier_conflict": (
         "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại hồ sơ và thực hiện lại thao tác.",
         "The dossier changed since you read it. Reload it and try again.",

@@ -234,6 +234,19 @@ class ApplicantOut(Schema):
     name: str
 
 
+class DossierResultOut(Schema):
+    name: str = Field(description="Tên kết quả giải quyết")
+    file_name: str
+    size: int | None = Field(description="Kích thước tệp (byte)")
+    sha256: str | None
+    signed: bool = Field(description="Đã ký số (PAdES, chứng thư của cơ quan)")
+    signer: str | None
+    issued_at: dt.datetime | None = Field(description="Ngày ban hành (ký số, hoặc quyết định)")
+    download_url: str | None = Field(
+        description="Địa chỉ tải tệp (cần quyền dossiers:read với hồ sơ); null nếu không có quyền"
+    )
+
+
 class DossierOut(Schema):
     code: str
     uuid: str
@@ -258,6 +271,7 @@ class DossierOut(Schema):
     version: int = Field(description="Phiên bản để gửi lại trong expected_version")
     applicant: ApplicantOut
     documents: list[DocumentOut]
+    result: DossierResultOut | None = Field(description="Kết quả giải quyết; null nếu chưa có")
 
 
 class DossierItem(Schema):

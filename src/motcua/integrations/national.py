@@ -35,10 +35,18 @@ any digitised component           ``HoSoCoThanhPhanSoHoa`` (1 / 0)
 ``applicant.user`` set            ``TaiKhoanDuocXacThucVoiVNeID`` (1 / 0: the citizen account
                                   signs in with VNeID; a counter dossier has none → 0)
 ``outcome``                       ``KetQuaDungHan`` (1 trước hạn, 2 đúng hạn, 3 quá hạn — ours)
+result document (issued)          ``MaKetQua`` (``<MaHoSo>.KQ<id>``, ours, stable),
+                                  ``DuongDanTepTinKetQua`` (the API's download address, for a
+                                  client with ``dossiers:read`` on the agency), ``TenKetQua``,
+                                  ``TenTepKetQua``, ``KichThuocTepKetQua`` (bytes),
+                                  ``MaHashKetQua`` (SHA-256), ``KetQuaDaKySo`` (1 / 0),
+                                  ``NgayBanHanhKetQua``
 ================================  ===========================================================
 
-Not mapped (motcua does not hold them yet): ``MaKetQua`` / ``DuongDanTepTinKetQua`` (the result
-document), ``MaCSDL``; they are sent as ``null``.
+The result is *issued* once it is signed digitally, or once the dossier is resolved or
+returned (national 9, 10); a draft attached during appraisal is not sent. Before that, and for
+a dossier without result document, the result fields are ``null``. Not mapped (motcua does not
+hold it): ``MaCSDL``, sent as ``null``.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from typing import Any, Final
 
 from django.utils import timezone
 
+from motcua.api.results import describe, result_of
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.national import NATIONAL_STATUS, NationalStatus, national_status
 from motcua.dossiers.workflow import DossierStatus
@@ -87,6 +96,40 @@ def _number(value: Any) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == int(value) else float(value)
+
+
+#: National codes once the dossier is decided: 9 Đã xử lý xong, 10 Đã trả kết quả.
+_DECIDED: Final = (int(NationalStatus.RESOLVED), int(NationalStatus.RETURNED))
+
+RESULT_KEYS: Final = (
+    "MaKetQua",
+    "DuongDanTepTinKetQua",
+    "TenKetQua",
+    "TenTepKetQua",
+    "KichThuocTepKetQua",
+    "MaHashKetQua",
+    "KetQuaDaKySo",
+    "NgayBanHanhKetQua",
+)
+
+
+def result_fields(dossier: Dossier, code: int | None) -> dict[str, Any]:
+    """The result document's fields of the sync record (all ``None`` until it is issued: signed,
+    or the dossier decided — national ``code`` 9 or 10)."""
+    row = result_of(dossier)
+    if row is None or not (row.signed_file or code in _DECIDED):
+        return dict.fromkeys(RESULT_KEYS)
+    result = describe(row, dossier, readable=True)
+    return {
+        "MaKetQua": f"{dossier.code}.KQ{row.pk}",
+        "DuongDanTepTinKetQua": result["download_url"],
+        "TenKetQua": result["name"],
+        "TenTepKetQua": result["file_name"],
+        "KichThuocTepKetQua": result["size"],
+        "MaHashKetQua": result["sha256"],
+        "KetQuaDaKySo": 1 if result["signed"] else 0,
+        "NgayBanHanhKetQua": result["issued_at"],
+    }
 
 
 def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str, Any]:
@@ -133,8 +176,7 @@ def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str
             else []
         ),
         "DuocThanhToanTrucTuyen": 1 if paid_online else 2,
-        "MaKetQua": None,
-        "DuongDanTepTinKetQua": None,
+        **result_fields(dossier, status_code(status)),
         "MaCSDL": None,
     }
     if event is not None:
