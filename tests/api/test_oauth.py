@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from tests.api.conftest import Caller, MakeClient
 from tests.dossiers.conftest import World
@@ -290,3 +291,31 @@ def test_schema_declares_the_oauth2_scheme() -> None:
     token = schema["paths"]["/api/v1/oauth/token"]["post"]
     assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
     assert set(token["responses"]) == {"200", "400", "401"}
+
+
+def test_admin_issues_the_secret_once_and_revokes_it(
+    world: World, make_client: MakeClient, admin_client: Client
+) -> None:
+    client, _ = make_client(name="Hệ thống bưu chính")
+    url = reverse("admin:api_apiclient_changelist")
+    response = admin_client.post(
+        url, {"action": "issue_secret", "_selected_action": [client.pk]}, follow=True
+    )
+    page = response.content.decode()
+    client.refresh_from_db()
+    assert f"client_id={client.oauth_client_id}" in page
+    secret = page.split("client_secret=", 1)[1].split("<", 1)[0].strip()
+    assert secret.startswith("mcs_")
+    assert secret not in client.oauth_secret_hash
+    status, _, _ = token_call(
+        {"grant_type": "client_credentials"}, basic=(client.oauth_client_id or "", secret)
+    )
+    assert status == 200
+    # The change page shows the client_id, never the secret.
+    change = admin_client.get(reverse("admin:api_apiclient_change", args=[client.pk]))
+    assert secret not in change.content.decode()
+    admin_client.post(url, {"action": "revoke_secret", "_selected_action": [client.pk]})
+    status, body, _ = token_call(
+        {"grant_type": "client_credentials"}, basic=(client.oauth_client_id or "", secret)
+    )
+    assert (status, body["error"]) == (401, "invalid_client")
