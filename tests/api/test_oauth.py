@@ -153,6 +153,10 @@ def test_request_errors(oauth: tuple[ApiClient, str, str]) -> None:
         {"grant_type": "client_credentials"}, headers={"Authorization": "Basic !!!"}
     )
     assert (status, body["error"]) == (400, "invalid_request")
+    # A body beyond Django's limit is refused in the RFC's shape too.
+    huge = "grant_type=client_credentials&scope=" + "x" * (3 * 1024 * 1024)
+    status, body, _ = token_call(huge, basic=(client_id, secret))
+    assert (status, body["error"]) == (400, "invalid_request")
     assert Client().get("/api/v1/oauth/token").status_code == 405
 
 

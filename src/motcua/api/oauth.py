@@ -28,6 +28,7 @@ import binascii
 from typing import Any
 from urllib.parse import unquote_plus
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
@@ -168,7 +169,7 @@ def token(request: HttpRequest) -> HttpResponse:
         body_id = _single(request, "client_id")
         body_secret = _single(request, "client_secret")
         basic = _basic(request.headers.get("Authorization", ""))
-    except _BadRequest:
+    except (_BadRequest, RequestDataTooBig):
         return _error("invalid_request")
     if not grant_type:
         return _error("invalid_request", details="grant_type")
