@@ -183,3 +183,80 @@ class RatingForm(forms.Form):
                 empty_value=None,
                 choices=[("", _("— Không trả lời —")), *choices],
             )
+
+
+class OrganisationFields(forms.Form):
+    """An organisation's details (*tổ chức, doanh nghiệp*); the code is checked by
+    ``services.enterprise_code_normalise`` (10 or 13 digits, check digit)."""
+
+    name = forms.CharField(
+        label=_("Tên tổ chức, doanh nghiệp"),
+        max_length=300,
+        error_messages={"required": _("Nhập tên tổ chức, doanh nghiệp.")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    address = forms.CharField(
+        label=_("Địa chỉ trụ sở"),
+        max_length=300,
+        error_messages={"required": _("Nhập địa chỉ trụ sở.")},
+    )
+    representative = forms.CharField(
+        label=_("Người đại diện theo pháp luật"),
+        max_length=200,
+        error_messages={"required": _("Nhập họ tên người đại diện theo pháp luật.")},
+    )
+
+
+def _clean_code(value: str) -> str:
+    from motcua.common.errors import ValidationFailed
+    from motcua.portal.services import enterprise_code_normalise
+
+    try:
+        return enterprise_code_normalise(value)
+    except ValidationFailed as exc:
+        raise forms.ValidationError(str(exc), code="invalid_enterprise_code") from None
+
+
+class OrganisationRegisterForm(OrganisationFields):
+    enterprise_code = forms.CharField(
+        label=_("Mã số doanh nghiệp (mã số thuế)"),
+        help_text=_("10 chữ số, hoặc 13 chữ số cho đơn vị phụ thuộc (0312345678-001)."),
+        max_length=20,
+        error_messages={"required": _("Nhập mã số doanh nghiệp (mã số thuế).")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    identifier = RegisterForm.base_fields["identifier"]
+    password = RegisterForm.base_fields["password"]
+    password2 = RegisterForm.base_fields["password2"]
+    field_order = ["name", "enterprise_code", "address", "representative", "identifier"]
+
+    def clean_enterprise_code(self) -> str:
+        return _clean_code(self.cleaned_data["enterprise_code"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", gettext("Hai mật khẩu không giống nhau."))
+        return data
+
+
+class OrganisationApplicantForm(OrganisationFields):
+    """The applicant step for an organisation account: prefilled from its profile; the code is
+    the account's own and is not typed in here."""
+
+    full_name = forms.CharField(
+        label=_("Người đại diện nộp hồ sơ"),
+        max_length=200,
+        error_messages={"required": _("Nhập họ tên người đại diện.")},
+    )
+    phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    email = forms.EmailField(
+        label=_("Thư điện tử"),
+        required=False,
+        error_messages={"invalid": _("Thư điện tử không hợp lệ.")},
+    )
+    field_order = ["name", "address", "full_name", "phone", "email"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["representative"]

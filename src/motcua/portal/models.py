@@ -52,6 +52,30 @@ class CitizenProfile(TimeStampedModel):
         return str(self.user)
 
 
+class OrganisationProfile(TimeStampedModel):
+    """An organisation account (*tổ chức, doanh nghiệp*): its name, enterprise / tax code,
+    head-office address and legal representative. It prefills the organisation applicant of its
+    online dossiers (NĐ 118/2025 Điều 17.1a: an organisation is identified by this code). One
+    account per code; the code is checked by ``services.enterprise_code_normalise``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_profile"
+    )
+    name = models.CharField("tên tổ chức, doanh nghiệp", max_length=300)
+    enterprise_code = models.CharField(
+        "mã số doanh nghiệp / mã số thuế", max_length=14, unique=True
+    )
+    address = models.CharField("địa chỉ trụ sở", max_length=300)
+    representative = models.CharField("người đại diện theo pháp luật", max_length=200)
+
+    class Meta:
+        verbose_name = "hồ sơ tổ chức, doanh nghiệp"
+        verbose_name_plural = "hồ sơ tổ chức, doanh nghiệp"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.enterprise_code})"
+
+
 class CodePurpose(models.TextChoices):
     VERIFY = "verify", "Xác minh tài khoản"
     RESET = "reset", "Đặt lại mật khẩu"

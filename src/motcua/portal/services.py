@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -41,6 +41,7 @@ from motcua.portal.models import (
     Draft,
     DraftFile,
     DraftStatus,
+    OrganisationProfile,
     StoredDocument,
     VerificationCode,
 )
@@ -293,6 +294,142 @@ def profile_update(user: User, data: Mapping[str, Any]) -> list[str]:
     return changed
 
 
+# --- organisation accounts ------------------------------------------------------------------
+
+#: Weights of the check digit (the 10th) of a tax code over its first 9 digits.
+_TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+
+
+def enterprise_code_normalise(raw: str) -> str:
+    """The enterprise code (*mã số doanh nghiệp*, which is the tax code — Luật Doanh nghiệp 2020
+    Điều 29) as stored by the engine: ``0312345678`` or, for a dependent unit, ``0312345678-001``.
+
+    Structure (Thông tư 105/2020/TT-BTC Điều 5): 10 digits, the 10th a check digit over the
+    first nine; or 13 digits = those 10 plus a 3-digit unit number (001–999), written with a
+    hyphen. Spaces and dots are ignored; the hyphen may be left out. ``ValidationFailed``
+    otherwise."""
+    text = re.sub(r"[\s.]", "", raw or "")
+    digits = text.replace("-", "")
+    if (
+        not digits.isdigit()
+        or len(digits) not in (10, 13)
+        or text.count("-") > 1
+        or ("-" in text and text.index("-") != 10)
+    ):
+        raise ValidationFailed(
+            _(
+                "Mã số doanh nghiệp (mã số thuế) gồm 10 chữ số, hoặc 13 chữ số cho đơn vị phụ "
+                "thuộc (ví dụ 0312345678 hoặc 0312345678-001)."
+            )
+        )
+    total = sum(w * int(d) for w, d in zip(_TAX_WEIGHTS, digits[:9], strict=True))
+    if str((10 - total % 11) % 10) != digits[9]:
+        raise ValidationFailed(
+            _("Mã số thuế không đúng: chữ số kiểm tra (thứ 10) không khớp. Hãy kiểm tra lại.")
+        )
+    if len(digits) == 13:
+        if digits[10:] == "000":
+            raise ValidationFailed(_("Ba chữ số cuối của đơn vị phụ thuộc phải từ 001 đến 999."))
+        return f"{digits[:10]}-{digits[10:]}"
+    return digits
+
+
+def _organisation_values(data: Mapping[str, Any]) -> dict[str, str]:
+    values = {
+        "name": nfc(str(data.get("name", ""))).strip()[:300],
+        "address": nfc(str(data.get("address", ""))).strip()[:300],
+        "representative": nfc(str(data.get("representative", ""))).strip()[:200],
+    }
+    if not values["name"]:
+        raise ValidationFailed(_("Nhập tên tổ chức, doanh nghiệp."))
+    if not values["address"]:
+        raise ValidationFailed(_("Nhập địa chỉ trụ sở."))
+    if not values["representative"]:
+        raise ValidationFailed(_("Nhập họ tên người đại diện theo pháp luật."))
+    return values
+
+
+_DUPLICATE_CODE = gettext_noop(
+    "Mã số doanh nghiệp này đã có tài khoản trên Cổng. Hãy đăng nhập bằng tài khoản đó hoặc "
+    "đặt lại mật khẩu."
+)
+
+
+def organisation_register(
+    *, identifier: str, password: str, enterprise_code: str, **details: Any
+) -> User:
+    """An organisation account (``UserKind.ORGANISATION``) with its profile: ``name``,
+    ``address``, ``representative`` (the account's name); e-mail or phone as the sign-in name,
+    verified by code like a citizen's. One account per enterprise code."""
+    kind, ident = normalise_identifier(identifier)
+    code = enterprise_code_normalise(enterprise_code)
+    values = _organisation_values(details)
+    if User.objects.filter(username=ident).exists():
+        raise ValidationFailed(
+            _(
+                "Thư điện tử hoặc số điện thoại này đã được đăng ký. Hãy đăng nhập hoặc đặt lại "
+                "mật khẩu."
+            )
+        )
+    if OrganisationProfile.objects.filter(enterprise_code=code).exists():
+        raise ValidationFailed(_(_DUPLICATE_CODE))
+    user = User(username=ident, full_name=values["representative"], kind=UserKind.ORGANISATION)
+    if kind == "email":
+        user.email = ident
+    else:
+        user.phone = ident
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            CitizenProfile.objects.create(user=user, address=values["address"])
+            OrganisationProfile.objects.create(user=user, enterprise_code=code, **values)
+            audit_log(
+                actor=user,
+                action="portal.register",
+                object_type="user",
+                object_id=str(user.pk),
+                data={"by": kind, "organisation": code},
+            )
+            code_send(user, CodePurpose.VERIFY)
+    except IntegrityError:  # the same code registered at the same moment
+        raise ValidationFailed(_(_DUPLICATE_CODE)) from None
+    return user
+
+
+def organisation_of(user: User) -> OrganisationProfile | None:
+    if user.kind != UserKind.ORGANISATION:
+        return None
+    return OrganisationProfile.objects.filter(user=user).first()
+
+
+def organisation_update(user: User, data: Mapping[str, Any]) -> list[str]:
+    """Correct the organisation's name, address and representative (the enterprise code
+    identifies the account and does not change here); field names are audited."""
+    org = organisation_of(user)
+    if org is None:
+        raise NotFound(_("Tài khoản không phải tài khoản tổ chức."))
+    values = _organisation_values(data)
+    changed = [k for k, v in values.items() if getattr(org, k) != v]
+    if changed:
+        with transaction.atomic():
+            for k in changed:
+                setattr(org, k, values[k])
+            org.save()
+            if "representative" in changed:
+                user.full_name = values["representative"]
+                user.save(update_fields=["full_name"])
+            audit_log(
+                actor=user,
+                action="portal.profile_update",
+                object_type="user",
+                object_id=str(user.pk),
+                data={"fields": changed},
+            )
+    return changed
+
+
 def oidc_user(*, subject: str, claims: Mapping[str, Any]) -> User:
     """The citizen account of an external identity (OpenID Connect ``sub``), created at the
     first sign-in with the verified claims."""
@@ -378,6 +515,20 @@ def draft_open(user: User, procedure: Procedure) -> Draft:
     if draft is not None:
         return draft
     profile = profile_of(user)
+    org = organisation_of(user)
+    if org is not None:
+        applicant: dict[str, str] = {
+            "kind": ApplicantKind.ORGANISATION,
+            "organisation_name": org.name,
+            "enterprise_code": org.enterprise_code,
+            "full_name": org.representative,
+            "phone": user.phone,
+            "email": user.email,
+            "address": org.address,
+        }
+        return Draft.objects.create(
+            user=user, procedure=procedure, data={"applicant": applicant, "fields": {}}
+        )
     data = {
         "applicant": {
             "full_name": user.full_name,
@@ -490,7 +641,15 @@ def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) 
     if not version.receiving_agencies.filter(pk=receiving_agency.pk).exists():
         raise ValidationFailed(_("Nơi tiếp nhận không đúng với thủ tục."))
     a = draft.data.get("applicant", {})
-    if not a.get("full_name") or not a.get("personal_id"):
+    organisation = a.get("kind") == ApplicantKind.ORGANISATION
+    org = organisation_of(user)
+    if organisation:
+        # The code identifies the organisation: always the account's own, never typed in.
+        if org is None:
+            raise ValidationFailed(_("Tài khoản không phải tài khoản tổ chức."))
+        if not a.get("organisation_name"):
+            raise ValidationFailed(_("Thiếu tên tổ chức, doanh nghiệp nộp hồ sơ."))
+    elif not a.get("full_name") or not a.get("personal_id"):
         raise ValidationFailed(_("Thiếu họ tên hoặc số định danh cá nhân của người nộp."))
     files = list(draft.files.select_related("stored", "required_document"))
     fee = next((f.amount for f in version.fees.all() if f.channel == Channel.ONLINE), None)
@@ -500,9 +659,11 @@ def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) 
             procedure=version,
             receiving_agency=receiving_agency,
             applicant=ApplicantInput(
-                kind=ApplicantKind.PERSON,
+                kind=ApplicantKind.ORGANISATION if organisation else ApplicantKind.PERSON,
+                organisation_name=a.get("organisation_name", "") if organisation else "",
+                enterprise_code=org.enterprise_code if org is not None and organisation else "",
                 full_name=a.get("full_name", ""),
-                personal_id=a.get("personal_id", ""),
+                personal_id="" if organisation else a.get("personal_id", ""),
                 date_of_birth=dt.date.fromisoformat(a["date_of_birth"])
                 if a.get("date_of_birth")
                 else None,

@@ -18,6 +18,11 @@ urlpatterns = [
     path("cong-dan/", c.home_view, name="home"),
     path("cong-dan/dang-nhap/", c.login_view, name="login"),
     path("cong-dan/dang-ky/", c.register_view, name="register"),
+    path(
+        "cong-dan/dang-ky/to-chuc/",
+        c.register_organisation_view,
+        name="register_organisation",
+    ),
     path("cong-dan/oidc/", oidc.oidc_start, name="oidc_start"),
     path("cong-dan/oidc/ve/", oidc.oidc_callback, name="oidc_callback"),
     path("cong-dan/xac-minh/", c.verify_view, name="verify"),

@@ -174,6 +174,39 @@ def register_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/register.html", {"form": form})
 
 
+@sensitive_post_parameters("password", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_organisation_view(request: HttpRequest) -> HttpResponse:
+    """``/cong-dan/dang-ky/to-chuc/``: an organisation account (name, enterprise / tax code,
+    head office, legal representative) with e-mail or phone + password, verified by code."""
+    form = f.OrganisationRegisterForm(_data(request))
+    template = "portal/register_organisation.html"
+    if request.method == "POST":
+        if _limited(request, "register"):
+            return _too_many(request, template, {"form": form})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.organisation_register(
+                    identifier=data["identifier"],
+                    password=data["password"],
+                    enterprise_code=data["enterprise_code"],
+                    name=data["name"],
+                    address=data["address"],
+                    representative=data["representative"],
+                )
+            except ValidationFailed as exc:
+                form.add_error(None, str(exc))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Đã tạo tài khoản. Hãy nhập mã xác minh vừa gửi cho bạn.")
+                )
+                return redirect("portal:verify")
+    return render(request, template, {"form": form})
+
+
 @never_cache
 @citizen_required
 @require_http_methods(["GET", "POST"])
@@ -261,6 +294,29 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     """``/cong-dan/thong-tin/``: the profile that prefills forms; the citizen corrects it."""
     user = cast(User, request.user)
     profile = services.profile_of(user)
+    org = services.organisation_of(user)
+    if org is not None:
+        form: Any = f.OrganisationFields(
+            _data(request),
+            initial={
+                "name": org.name,
+                "address": org.address,
+                "representative": org.representative,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                changed = services.organisation_update(user, form.cleaned_data)
+            except ValidationFailed as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("Đã lưu thông tin.") if changed else _("Không có gì thay đổi.")
+                )
+                return redirect("portal:profile")
+        return render(
+            request, "portal/profile.html", {"form": form, "profile": profile, "organisation": org}
+        )
     initial = {
         "full_name": user.full_name,
         "personal_id": user.personal_id,
@@ -307,6 +363,7 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
         {
             "profile": services.profile_of(user),
             "applicants": applicants,
+            "organisation": services.organisation_of(user),
             "dossiers": dossiers,
             "views": [
                 {
@@ -436,8 +493,29 @@ def draft_step(request: HttpRequest, uuid: str, step: str) -> HttpResponse:
             nxt if request.method == "POST" or request.GET.get("lui") is None else names[index - 1],
         )
 
-    if step == "nguoi-nop":
-        form: Any = f.ApplicantForm(_data(request), initial=draft.data.get("applicant", {}))
+    organisation = services.organisation_of(user)
+    context["organisation"] = organisation
+    if step == "nguoi-nop" and organisation is not None:
+        saved = draft.data.get("applicant", {})
+        form: Any = f.OrganisationApplicantForm(
+            _data(request), initial={**saved, "name": saved.get("organisation_name", "")}
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            applicant = {
+                "kind": "organisation",
+                "organisation_name": data["name"],
+                "enterprise_code": organisation.enterprise_code,
+                "full_name": data["full_name"],
+                "phone": data["phone"],
+                "email": data["email"],
+                "address": data["address"],
+            }
+            services.draft_save(draft, step=nxt, applicant=applicant)
+            return redirect("portal:draft_step", draft.uuid, nxt)
+        context["form"] = form
+    elif step == "nguoi-nop":
+        form = f.ApplicantForm(_data(request), initial=draft.data.get("applicant", {}))
         if request.method == "POST" and form.is_valid():
             services.draft_save(draft, step=nxt, applicant=to_json(form.cleaned_data))
             return redirect("portal:draft_step", draft.uuid, nxt)
@@ -571,7 +649,7 @@ def test_gateway(request: HttpRequest, ref: str) -> HttpResponse:
 def dossiers_view(request: HttpRequest) -> HttpResponse:
     qs = (
         dossiers_visible_to(request.user)
-        .select_related("procedure_version", "receiving_agency")
+        .select_related("procedure_version", "receiving_agency", "applicant")
         .order_by("-submitted_at", "-id")
     )
     return render(request, "portal/dossiers.html", {"dossiers": qs[:200]})
