@@ -233,7 +233,48 @@ def test_test_gateway_payment_is_recorded_on_the_dossier(portal: Portal) -> None
     payment.refresh_from_db()
     dossier = Dossier.objects.get()
     assert payment.dossier == dossier
-    assert "đã thanh toán" in client.get(f"/cong-dan/ho-so/{dossier.code}/").content.decode()
+    page = client.get(f"/cong-dan/ho-so/{dossier.code}/").content.decode()
+    assert "đã thanh toán" in page
+    # The payment is on the dossier itself, recorded by the engine as the gateway's answer.
+    assert dossier.paid_at == payment.paid_at
+    assert dossier.status == "submitted"
+    event = DossierEvent.objects.get(dossier=dossier, action="record_payment")
+    assert event.actor is None
+    assert event.data["reference"] == payment.reference
+    assert "Đã ghi nhận việc nộp phí, lệ phí." in page
+
+
+def test_a_payment_confirmed_after_submission_lands_on_the_dossier(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    _, base = _fill(portal, client)
+    gateway_page = client.post(f"{base}/thanh-toan/")["Location"]
+    client.post(
+        f"{base}/xem-lai/",
+        {"receiving_agency": portal.world.center.pk, "return_method": "online", "confirm": "on"},
+    )
+    dossier = Dossier.objects.get()
+    assert dossier.paid_at is None
+    r = client.post(gateway_page, {"pay": "1"})
+    assert r.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.paid_at is not None
+    assert Payment.objects.get().dossier == dossier
+    assert DossierEvent.objects.filter(dossier=dossier, action="record_payment").count() == 1
+
+
+def test_a_cancelled_payment_records_nothing(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    _, base = _fill(portal, client)
+    gateway_page = client.post(f"{base}/thanh-toan/")["Location"]
+    client.post(gateway_page, {"cancel": "1"})
+    client.post(
+        f"{base}/xem-lai/",
+        {"receiving_agency": portal.world.center.pk, "return_method": "online", "confirm": "on"},
+    )
+    dossier = Dossier.objects.get()
+    assert dossier.paid_at is None
+    assert not DossierEvent.objects.filter(dossier=dossier, action="record_payment").exists()
+    assert "chưa thanh toán" in client.get(f"/cong-dan/ho-so/{dossier.code}/").content.decode()
 
 
 def test_a_forged_gateway_answer_is_refused(portal: Portal) -> None:

@@ -1700,6 +1700,71 @@ def dossier_record_payment(
     )
 
 
+def dossier_record_prepayment(
+    *,
+    dossier: Any,
+    amount: int,
+    reference: str,
+    paid_at: dt.datetime,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """A fee paid online *before* submission — the portal's payment step, through the payment
+    gateway (NĐ 118/2025 Điều 24 khoản 1) — lands on the new dossier, recorded by the system as
+    the gateway's confirmed answer (like :func:`dossier_record_payment`'s callback): ``paid_at``
+    is set and the control sheet gets a ``record_payment`` row (amount, the gateway's reference;
+    the status does not change) with its audit entry, in one transaction.
+
+    Only for an online dossier still ``submitted`` (before the reception decision) that declares
+    a fee, is not paid yet, and for exactly that fee; ``DossierInvalid`` otherwise."""
+    moment = _now(at)
+    _now(paid_at)
+    with transaction.atomic():
+        d = dossier_for_system(dossier.pk if isinstance(dossier, Dossier) else dossier, lock=True)
+        if d.channel != Channel.ONLINE or d.status != S.SUBMITTED:
+            raise DossierInvalid(
+                "Chỉ ghi nhận phí nộp trước cho hồ sơ trực tuyến vừa nộp, chưa được tiếp nhận."
+            )
+        if d.paid_at is not None:
+            raise DossierInvalid("Hồ sơ đã được ghi nhận nộp phí, lệ phí.")
+        if not d.fee_amount or amount != d.fee_amount:
+            raise DossierInvalid(
+                f"Số tiền đã nộp ({amount} đồng) không khớp phí, lệ phí của hồ sơ "
+                f"({d.fee_amount or 0} đồng)."
+            )
+        if paid_at > moment:
+            raise DossierInvalid("Thời điểm nộp phí không thể sau thời điểm ghi nhận.")
+        d.paid_at = paid_at
+        d.version += 1
+        d.last_event_seq += 1
+        d.save(update_fields=["paid_at", "version", "updated_at", "last_event_seq"])
+        data = {
+            "amount": amount,
+            "reference": reference[:100],
+            "paid_at": paid_at.isoformat(),
+            "before_submission": True,
+        }
+        DossierEvent.objects.create(
+            dossier=d,
+            seq=d.last_event_seq,
+            action=A.RECORD_PAYMENT.value,
+            from_status=d.status,
+            to_status=d.status,
+            at=moment,
+            actor=None,
+            actor_label=SYSTEM_LABEL,
+            data=data,
+        )
+        audit_log(
+            actor=None,
+            action=f"dossier.{A.RECORD_PAYMENT.value}",
+            object_type=OBJECT_TYPE,
+            object_id=str(d.uuid),
+            agency_id=d.current_agency_id,
+            data={"code": d.code, "version": d.version, **data},
+        )
+    return d
+
+
 def dossier_submit_draft(
     *,
     actor: User,

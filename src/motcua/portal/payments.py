@@ -94,7 +94,14 @@ def payment_complete(params: dict[str, str]) -> Payment:
         payment.gateway_transaction = txn
         payment.paid_at = timezone.now() if paid else None
         payment.save()
-        if paid and payment.dossier is not None:
+        if paid and payment.dossier is None and payment.draft is not None:
+            # Paid on the gateway after the draft was submitted (another tab): the same as a
+            # payment before submission.
+            submitted = payment.draft.dossier
+            if submitted is not None:
+                prepayment_to_dossier(payment.draft, submitted)
+                payment.refresh_from_db()
+        elif paid and payment.dossier is not None:
             dossier = payment.dossier
             if dossier.status == DossierStatus.AWAITING_PAYMENT:
                 engine.dossier_record_payment(actor=None, dossier=dossier.pk)
@@ -110,6 +117,41 @@ def payment_complete(params: dict[str, str]) -> Payment:
             },
         )
     return payment
+
+
+def prepayment_to_dossier(draft: Draft, dossier: Dossier) -> None:
+    """The fee paid in the draft's payment step lands on its new dossier, in the caller's
+    transaction: the payment is linked and, while the dossier is still ``submitted`` and the
+    amount is its declared fee, recorded through the engine (``dossier_record_prepayment``:
+    ``paid_at`` and a ``record_payment`` row by the system, which the indicators count as an
+    online payment). Another amount stays linked for the officer to settle."""
+    with transaction.atomic():
+        paid = (
+            Payment.objects.select_for_update()
+            .filter(draft=draft, status=PaymentStatus.PAID)
+            .order_by("paid_at", "id")
+            .first()
+        )
+        if paid is None:
+            return
+        if paid.dossier_id is None:
+            paid.dossier = dossier
+            paid.save(update_fields=["dossier"])
+        fresh = Dossier.objects.get(pk=dossier.pk)
+        if (
+            fresh.paid_at is None
+            and fresh.status == DossierStatus.SUBMITTED
+            and fresh.fee_amount == paid.amount
+        ):
+            recorded = engine.dossier_record_prepayment(
+                dossier=fresh,
+                amount=paid.amount,
+                reference=paid.reference,
+                paid_at=paid.paid_at or timezone.now(),
+            )
+            dossier.paid_at = recorded.paid_at
+            dossier.version = recorded.version
+            dossier.last_event_seq = recorded.last_event_seq
 
 
 def payment_state(dossier: Dossier) -> dict[str, Any]:

@@ -687,9 +687,9 @@ def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) 
         draft.status = DraftStatus.SUBMITTED
         draft.dossier = dossier
         draft.save(update_fields=["status", "dossier", "updated_at"])
-        from motcua.portal.models import Payment, PaymentStatus
+        from motcua.portal.payments import prepayment_to_dossier
 
-        Payment.objects.filter(draft=draft, status=PaymentStatus.PAID).update(dossier=dossier)
+        prepayment_to_dossier(draft, dossier)
     return dossier
 
 
