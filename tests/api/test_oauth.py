@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -20,6 +22,7 @@ from tests.dossiers.conftest import World
 from motcua.api.models import ApiCall, ApiClient
 from motcua.api.services import (
     OAUTH_TOKEN_SECONDS,
+    api_client_create,
     api_client_issue_secret,
     api_client_revoke,
     api_client_revoke_secret,
@@ -323,3 +326,26 @@ def test_admin_issues_the_secret_once_and_revokes_it(
         {"grant_type": "client_credentials"}, basic=(client.oauth_client_id or "", secret)
     )
     assert (status, body["error"]) == (401, "invalid_client")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_documented_python_example_works(world: World, live_server: Any) -> None:
+    """docs/integration.md's OAuth2 Python example, run as written against a live server."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
+    blocks = re.findall(r"```python\n(.*?)```", docs.read_text(), re.S)
+    example = next(b for b in blocks if "class MotcuaToken" in b)
+    published = 'API = "https://motcua.example/api/v1"'
+    assert published in example
+    dossier = world.receive()
+    client, _ = api_client_create(
+        actor=world.admin, name="Ví dụ", scopes=["dossiers:read"], agencies=[world.center]
+    )
+    client_id, secret = api_client_issue_secret(actor=world.admin, client=client)
+    namespace: dict[str, Any] = {"CLIENT_ID": client_id, "CLIENT_SECRET": secret}
+    try:
+        exec(example.replace(published, f'API = "{live_server.url}/api/v1"'), namespace)  # noqa: S102
+    finally:
+        if "session" in namespace:
+            namespace["session"].close()  # no kept-alive connection left to the server
+    assert namespace["dossier"]["code"] == dossier.code == "000.01.01.H32-260302-0001"
+    assert ApiCall.objects.filter(client=client, status=200).exists()
