@@ -182,7 +182,10 @@ def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
             raise Rollback
     except Rollback:
         pass
-    report = simulate(**options, workers=2)
+    indexes_before = _index_definitions()
+    report = simulate(**options, workers=2, defer_indexes=True)
+    assert report.deferred_indexes >= 10  # dropped for the load, rebuilt after it
+    assert _index_definitions() == indexes_before
     assert report.dossiers == 60
     assert report.steps > 150
     parallel = {**_dump(), "applicants": _applicants()}
@@ -190,6 +193,15 @@ def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
     assert len(single["applicants"]) == 51  # three blocks of 20, written by two processes
     for key in single:
         assert parallel[key] == single[key], key
+
+
+def _index_definitions() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "ORDER BY indexname"
+        )
+        return list(cursor.fetchall())
 
 
 def _applicants() -> list[tuple[Any, ...]]:

@@ -43,3 +43,22 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("Nhật ký chỉ ghi thêm: không được xóa.")
+
+
+class DeferredIndex(models.Model):
+    """A secondary index dropped for a bulk load and not yet rebuilt (``common.bulkload``).
+
+    Written before the index is dropped, deleted after it is rebuilt: a load that dies half-way
+    leaves its rows here, and the next load (or ``motcua simulate``) rebuilds them first."""
+
+    name = models.CharField("tên chỉ mục", max_length=63, unique=True)
+    table = models.CharField("bảng", max_length=63)
+    definition = models.TextField("định nghĩa (CREATE INDEX …)")
+    dropped_at = models.DateTimeField("bỏ lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "chỉ mục tạm bỏ khi nạp khối"
+        verbose_name_plural = "chỉ mục tạm bỏ khi nạp khối"
+
+    def __str__(self) -> str:
+        return self.name

@@ -105,6 +105,19 @@ def classify(end: dt.datetime, due: dt.datetime) -> str:
     return "on_time"
 
 
+_FRACTIONS: dict[Decimal, Fraction] = {}
+
+
+def _fraction(value: Decimal) -> Fraction:
+    """``Fraction(value)``, remembered (step shares are a handful of values)."""
+    found = _FRACTIONS.get(value)
+    if found is None:
+        found = Fraction(value)
+        if len(_FRACTIONS) < 10_000:
+            _FRACTIONS[value] = found
+    return found
+
+
 def split_remaining(
     calendar: WorkingCalendar,
     at: dt.datetime,
@@ -123,7 +136,7 @@ def split_remaining(
     if share >= remaining_shares:  # the portion would be the whole time left (or more)
         return due
     # left × share / remaining_shares hours, as one exact fraction (called at every step).
-    s, r = Fraction(share), Fraction(remaining_shares)
+    s, r = _fraction(share), _fraction(remaining_shares)
     portion = Fraction(
         left_us * s.numerator * r.denominator, _US_PER_HOUR * s.denominator * r.numerator
     )

@@ -51,13 +51,22 @@ from motcua.audit.chain import chain_for
 from motcua.audit.services import audit_chain_count
 from motcua.catalogue.models import Channel, ProcedureVersion, TimeLimit
 from motcua.catalogue.selectors import time_limit_for
+from motcua.common.bulkload import deferred_indexes, restore_deferred_indexes
 from motcua.common.copy import insert_rows
 from motcua.common.errors import MotcuaError
 from motcua.common.text import fold
 from motcua.dossiers import clock
 from motcua.dossiers import services as sv
 from motcua.dossiers.errors import DossierInvalid
-from motcua.dossiers.models import Applicant, ApplicantKind, Dossier, ReturnMethod
+from motcua.dossiers.models import (
+    Applicant,
+    ApplicantKind,
+    ClockEvent,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    ReturnMethod,
+)
 from motcua.dossiers.workflow import (
     CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
     DossierStatus,
@@ -233,6 +242,7 @@ class SimulationReport:
     path: str = "bulk"
     by_status: dict[str, int] = field(default_factory=dict)
     ratings: int = 0
+    deferred_indexes: int = 0
 
     def add(self, other: SimulationReport) -> None:
         """Add the counts of another part (``simulate(workers=n)``)."""
@@ -803,6 +813,7 @@ def simulate(
     applicant_ids: list[int] | None = None,
     workers: int = 1,
     processes: bool = True,
+    defer_indexes: bool | None = None,
 ) -> SimulationReport:
     """Generate ``dossiers`` dossiers arriving over the ``years`` before ``end`` (default: now).
 
@@ -814,7 +825,11 @@ def simulate(
     dossier and no row; each still counts every arrival in the day's code sequences (part 0
     writes them). With ``processes`` the parts run in as many forked processes at once (each
     with its own database connection); without, one after the other in this process (the
-    equality test). The rows are those of ``workers=1``, ids excepted."""
+    equality test). The rows are those of ``workers=1``, ids excepted.
+
+    ``defer_indexes`` (default: on PostgreSQL from :data:`DEFER_INDEXES_FROM` dossiers): the
+    written tables' secondary indexes are dropped for the run and rebuilt at its end
+    (``common.bulkload``; unique keys stay)."""
     if path not in ("services", "bulk"):
         raise ValueError("path must be 'services' or 'bulk'")
     if workers < 1 or (workers > 1 and path != "bulk"):
@@ -823,38 +838,36 @@ def simulate(
     moment = end or timezone.now()
     start_day = clock.local_day(moment) - dt.timedelta(days=round(365 * years))
     ref = load_reference(limit_procedures=limit_procedures)
-    # Some applicants come back with a second dossier.
-    applicants = max(1, int(dossiers * 0.85))
-    applicant_plan: ApplicantPlan | None = None
-    if applicant_ids is None:
-        if workers > 1 and processes and connection.vendor == "postgresql":
-            # The forked parts write the applicants' blocks between them, then simulate.
-            applicant_plan = plan_applicants(applicants, seed, block=batch)
-            applicant_ids = applicant_plan.ids()
-        else:
-            applicant_ids = make_applicants(applicants, seed, batch=batch)
-    job = _Job(
-        dossiers=dossiers,
-        seed=seed,
-        path=path,
-        moment=moment,
-        start_day=start_day,
-        rates=rates or Rates(),
-        batch=batch,
-        limit_procedures=limit_procedures,
-        applicant_ids=applicant_ids,
-        id_base=(Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1,
-        sequences=_stored_sequences(start_day, clock.local_day(moment)),
-    )
-    if workers == 1:
-        report = _simulate_part(job, ref, None, progress)
-    elif not processes:
-        report = SimulationReport(path=path)
-        for k in range(workers):
-            report.add(_simulate_part(job, ref, (k, workers), progress))
-    else:
-        report = _simulate_forked(job, workers, progress, applicant_plan)
-    report.ratings = rate_returned(job, ref)
+    if defer_indexes is None:
+        defer_indexes = path == "bulk" and dossiers >= DEFER_INDEXES_FROM
+    restore_deferred_indexes()  # a run killed half-way left some dropped: rebuild them first
+    with deferred_indexes(_written_tables(), enabled=defer_indexes) as dropped:
+        # Some applicants come back with a second dossier.
+        applicants = max(1, int(dossiers * 0.85))
+        applicant_plan: ApplicantPlan | None = None
+        if applicant_ids is None:
+            if workers > 1 and processes and connection.vendor == "postgresql":
+                # The forked parts write the applicants' blocks between them, then simulate.
+                applicant_plan = plan_applicants(applicants, seed, block=batch)
+                applicant_ids = applicant_plan.ids()
+            else:
+                applicant_ids = make_applicants(applicants, seed, batch=batch)
+        job = _Job(
+            dossiers=dossiers,
+            seed=seed,
+            path=path,
+            moment=moment,
+            start_day=start_day,
+            rates=rates or Rates(),
+            batch=batch,
+            limit_procedures=limit_procedures,
+            applicant_ids=applicant_ids,
+            id_base=(Dossier.objects.aggregate(m=Max("pk"))["m"] or 0) + 1,
+            sequences=_stored_sequences(start_day, clock.local_day(moment)),
+        )
+        report = _run_parts(job, ref, workers, processes, progress, applicant_plan)
+        report.ratings = rate_returned(job, ref)
+        report.deferred_indexes = len(dropped)
     report.seconds = time.monotonic() - started
     return report
 
@@ -1004,6 +1017,39 @@ def _reset_rating_keys() -> None:
             "(SELECT COALESCE(MAX(id), 1) FROM ratings_rating))",
             [Rating._meta.db_table],
         )
+
+
+def _run_parts(
+    job: _Job,
+    ref: Reference,
+    workers: int,
+    processes: bool,
+    progress: Callable[[int], Any] | None,
+    applicant_plan: ApplicantPlan | None,
+) -> SimulationReport:
+    if workers == 1:
+        return _simulate_part(job, ref, None, progress)
+    if not processes:
+        report = SimulationReport(path=job.path)
+        for k in range(workers):
+            report.add(_simulate_part(job, ref, (k, workers), progress))
+        return report
+    return _simulate_forked(job, workers, progress, applicant_plan)
+
+
+#: From this many dossiers the bulk path rebuilds the secondary indexes after the load instead of
+#: maintaining them row by row (measured in docs/benchmarks.md).
+DEFER_INDEXES_FROM = 50_000
+
+
+def _written_tables() -> list[str]:
+    from motcua.audit.models import AuditEntry
+    from motcua.ratings.models import Rating
+
+    return [
+        m._meta.db_table
+        for m in (Dossier, DossierDocument, DossierEvent, ClockEvent, AuditEntry, Applicant, Rating)
+    ]
 
 
 @dataclass

@@ -251,21 +251,30 @@ class BulkBackend:
                 ReturnMethod.POST if arrival.channel == Channel.POSTAL else ReturnMethod.COUNTER
             )
         plan_transition(S.DRAFT, action, actor=role, facts=DossierFacts())
-        d = Dossier(
-            pk=self.id_base + arrival.index,
+        d = _new(
+            Dossier,
+            id=self.id_base + arrival.index,
             uuid=arrival.uuid,
-            procedure_version=version,
-            receiving_agency=receiving,
-            competent_agency=arrival.competent,
-            current_agency=receiving,
+            procedure_version_id=version.pk,
+            receiving_agency_id=receiving.pk,
+            competent_agency_id=arrival.competent.pk,
+            current_agency_id=receiving.pk,
             channel=arrival.channel,
             return_method=return_method,
             applicant_id=arrival.applicant_id,
             summary=nfc(arrival.summary)[:500],
             inter_agency_mode="",
-            lead_agency=None,
+            lead_agency_id=None,
             fee_amount=None,
         )
+        # The related objects, as ``Dossier(procedure_version=…, …)`` caches them.
+        d._state.fields_cache = {
+            "procedure_version": version,
+            "receiving_agency": receiving,
+            "competent_agency": arrival.competent,
+            "current_agency": receiving,
+            "lead_agency": None,
+        }
         day = clock.local_day(at)
         d.code = format_code(
             receiving.code, day, self._next_sequence(receiving.pk, day), self.layout
