@@ -172,3 +172,21 @@ def test_spliced_hash_is_the_hash_of_the_whole_canonical_payload(
         data=data,
         prev_hash="ab" * 32,
     )
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+def test_canonical_json_is_the_format_1_text(value: object) -> None:
+    """The shared encoder writes exactly what format 1 was defined with (``json.dumps`` with
+    sorted keys, no spaces, UTF-8 kept): stored hashes stay valid."""
+    import json
+
+    assert canonical_json(value) == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )

@@ -385,10 +385,22 @@ def _working_days(cal: WorkingCalendar, start: dt.date, end: dt.date) -> list[dt
     return days
 
 
+def _local_zone() -> dt.tzinfo:
+    """The zone of the arrivals: ``TIME_ZONE`` (Asia/Ho_Chi_Minh), looked up once per run
+    (``get_current_timezone`` costs more than the rest of an arrival's moment)."""
+    global _ZONE
+    if _ZONE is None:
+        _ZONE = timezone.get_current_timezone()
+    return _ZONE
+
+
+_ZONE: dt.tzinfo | None = None
+
+
 def _arrival_moment(
     rng: random.Random, cal: WorkingCalendar, day: dt.date, online_night: bool
 ) -> dt.datetime:
-    tz = timezone.get_current_timezone()
+    tz = _local_zone()
     if online_night:
         # Online submissions also arrive in the evening, at night and on days off.
         offset = dt.timedelta(days=rng.randrange(0, 2), seconds=rng.randrange(17 * 3600, 86_400))
