@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from motcua.accounts.models import User
 from motcua.agencies.models import Agency
@@ -305,7 +306,7 @@ class OfficerRow:
             return "N/A"
         if s >= 5:
             return "100%"
-        return "70% – dưới 100%" if s >= Decimal("3.5") else "dưới 70%"
+        return gettext_noop("70% – dưới 100%") if s >= Decimal("3.5") else gettext_noop("dưới 70%")
 
     @property
     def timely_pct(self) -> str:
@@ -424,18 +425,18 @@ FLOW_COUNTERS = (
 )
 
 FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("received", "Tiếp nhận"),
-    ("received_online", "Trực tuyến"),
-    ("received_direct", "Trực tiếp"),
-    ("received_postal", "Bưu chính"),
-    ("decided", "Đã giải quyết"),
-    ("decided_early", "Trước hạn"),
-    ("decided_on_time", "Đúng hạn"),
-    ("decided_late", "Quá hạn"),
-    ("supplement_requested", "Yêu cầu bổ sung"),
-    ("stopped", "Dừng xử lý"),
-    ("withdrawn", "Rút hồ sơ"),
-    ("returned", "Trả kết quả"),
+    ("received", gettext_noop("Tiếp nhận")),
+    ("received_online", gettext_noop("Trực tuyến")),
+    ("received_direct", gettext_noop("Trực tiếp")),
+    ("received_postal", gettext_noop("Bưu chính")),
+    ("decided", gettext_noop("Đã giải quyết")),
+    ("decided_early", gettext_noop("Trước hạn")),
+    ("decided_on_time", gettext_noop("Đúng hạn")),
+    ("decided_late", gettext_noop("Quá hạn")),
+    ("supplement_requested", gettext_noop("Yêu cầu bổ sung")),
+    ("stopped", gettext_noop("Dừng xử lý")),
+    ("withdrawn", gettext_noop("Rút hồ sơ")),
+    ("returned", gettext_noop("Trả kết quả")),
 )
 
 

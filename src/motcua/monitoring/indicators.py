@@ -24,6 +24,8 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from motcua.catalogue.models import OnlineLevel, ProcedureVersion, VersionStatus
 from motcua.common.errors import ValidationFailed
@@ -60,6 +62,28 @@ class Period:
     def query(self) -> str:
         return f"tu={self.start.isoformat()}&den={self.end.isoformat()}"
 
+    @property
+    def display(self) -> str:
+        """``label`` in the page's language (``label`` itself stays Vietnamese for the reports)."""
+        start, end = self.start, self.end
+        if start.day == 1 and end == Period.month(start.year, start.month).end:
+            return _("Tháng %(month)02d/%(year)d") % {"month": start.month, "year": start.year}
+        if (
+            start.day == 1
+            and start.month % 3 == 1
+            and end == Period.quarter(start.year, (start.month + 2) // 3).end
+        ):
+            q = (start.month + 2) // 3
+            return _("Quý %(quarter)d/%(year)d") % {"quarter": q, "year": start.year}
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and (
+            start.year == end.year
+        ):
+            return _("Năm %(year)d") % {"year": start.year}
+        return _("Từ %(start)s đến %(end)s") % {
+            "start": f"{start:%d/%m/%Y}",
+            "end": f"{end:%d/%m/%Y}",
+        }
+
     @classmethod
     def month(cls, year: int, month: int) -> Period:
         last = pycal.monthrange(year, month)[1]
@@ -78,16 +102,16 @@ class Period:
     @classmethod
     def range(cls, start: dt.date, end: dt.date) -> Period:
         if end < start:
-            raise ValidationFailed("Ngày kết thúc kỳ báo cáo phải sau hoặc bằng ngày bắt đầu.")
+            raise ValidationFailed(_("Ngày kết thúc kỳ báo cáo phải sau hoặc bằng ngày bắt đầu."))
         if (end - start).days > 366 * 10:
-            raise ValidationFailed("Kỳ báo cáo dài tối đa 10 năm.")
+            raise ValidationFailed(_("Kỳ báo cáo dài tối đa 10 năm."))
         return cls(start, end, f"Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}")
 
     def previous_months(self, n: int) -> list[Period]:
         """The ``n`` calendar months ending with the month of ``end``, oldest first."""
         y, m = self.end.year, self.end.month
         out = []
-        for _ in range(n):
+        for _month in range(n):
             out.append(Period.month(y, m))
             y, m = (y, m - 1) if m > 1 else (y - 1, 12)
         return out[::-1]
@@ -108,7 +132,10 @@ def parse_period(params: Mapping[str, str], today: dt.date | None = None) -> Per
             end = dt.date.fromisoformat(den)
         except ValueError:
             raise ValidationFailed(
-                "Ngày của kỳ báo cáo không hợp lệ: nhập theo dạng năm-tháng-ngày, ví dụ 2026-03-01."
+                _(
+                    "Ngày của kỳ báo cáo không hợp lệ: nhập theo dạng năm-tháng-ngày, ví dụ "
+                    "2026-03-01."
+                )
             ) from None
         return Period.range(start, end)
     if not ky:
@@ -116,15 +143,15 @@ def parse_period(params: Mapping[str, str], today: dt.date | None = None) -> Per
     match = _KY.match(ky)
     if not match:
         raise ValidationFailed(
-            "Kỳ báo cáo không hợp lệ: nhập năm (2026), tháng (2026-03) hoặc quý (2026-Q1)."
+            _("Kỳ báo cáo không hợp lệ: nhập năm (2026), tháng (2026-03) hoặc quý (2026-Q1).")
         )
     year = int(match.group(1))
     if not 2000 <= year <= 2100:
-        raise ValidationFailed("Năm của kỳ báo cáo phải từ 2000 đến 2100.")
+        raise ValidationFailed(_("Năm của kỳ báo cáo phải từ 2000 đến 2100."))
     if match.group(2):
         month = int(match.group(2))
         if not 1 <= month <= 12:
-            raise ValidationFailed("Tháng của kỳ báo cáo phải từ 01 đến 12.")
+            raise ValidationFailed(_("Tháng của kỳ báo cáo phải từ 01 đến 12."))
         return Period.month(year, month)
     if match.group(3):
         return Period.quarter(year, int(match.group(3)))
@@ -141,7 +168,7 @@ class Scope:
     field_id: int | None = None
     officer_id: int | None = None
     channel: str | None = None
-    label: str = "Toàn tỉnh"
+    label: str = gettext_noop("Toàn tỉnh")
 
     def _q(self) -> Q:
         q = Q()
@@ -416,11 +443,11 @@ class Group:
 
 
 GROUPS: tuple[tuple[int, str, int], ...] = (
-    (1, "Công khai, minh bạch", 18),
-    (2, "Tiến độ, kết quả giải quyết", 20),
-    (3, "Cung cấp dịch vụ trực tuyến", 22),
-    (4, "Số hóa hồ sơ", 22),
-    (5, "Mức độ hài lòng", 18),
+    (1, gettext_noop("Công khai, minh bạch"), 18),
+    (2, gettext_noop("Tiến độ, kết quả giải quyết"), 20),
+    (3, gettext_noop("Cung cấp dịch vụ trực tuyến"), 22),
+    (4, gettext_noop("Số hóa hồ sơ"), 22),
+    (5, gettext_noop("Mức độ hài lòng"), 18),
 )
 
 #: (code, group, name, points, threshold, basis). Points follow the national portal's split
@@ -428,31 +455,49 @@ GROUPS: tuple[tuple[int, str, int], ...] = (
 #: portal does not say how its seven digitisation items map onto 4.x; our split 6/6/6/4 is a
 #: choice (docs/monitoring.md).
 DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
-    ("1.1", 1, "TTHC được công bố đúng hạn", 6, None, "QĐ 766 1.1"),
-    ("1.2", 1, "TTHC được cập nhật, công khai đúng hạn", 4, None, "QĐ 766 1.2"),
-    ("1.3", 1, "TTHC công bố có đầy đủ bộ phận cấu thành", 2, None, "QĐ 766 1.3; NĐ 63/2010 Đ8.2"),
-    ("1.4", 1, "Hồ sơ đồng bộ lên Cổng DVCQG", 6, None, "QĐ 766 1.4"),
-    ("2.1", 2, "Hồ sơ xử lý trước hạn, đúng hạn", 20, None, "QĐ 766 2.1"),
-    ("2.2", 2, "Thời gian giải quyết trung bình (ngày làm việc)", 0, None, "QĐ 766 2.2"),
-    ("3.1", 3, "TTHC có cung cấp dịch vụ công trực tuyến", 12, "0.8", "QĐ 766 3.1"),
-    ("3.3", 3, "Hồ sơ nộp trực tuyến", 0, "0.5", "QĐ 766 3.3"),
-    ("3.6", 3, "Hồ sơ thanh toán trực tuyến", 10, None, "QĐ 766 3.6"),
-    ("4.1", 4, "Hồ sơ có kết quả điện tử", 6, None, "QĐ 766 4.1"),
-    ("4.2", 4, "Hồ sơ được số hóa", 6, "0.8", "QĐ 766 4.2"),
-    ("4.3", 4, "Hồ sơ tái sử dụng dữ liệu số hóa", 6, "0.8", "QĐ 766 4.3"),
-    ("4.4", 4, "Hồ sơ liên kết kho dữ liệu của công dân", 4, None, "QĐ 766 4.4"),
-    ("5.2", 5, "Phản ánh, kiến nghị xử lý đúng hạn", 6, None, "QĐ 766 5.2"),
-    ("5.3", 5, "Hài lòng với xử lý phản ánh, kiến nghị", 6, None, "QĐ 766 5.3"),
-    ("5.4", 5, "Hài lòng về giải quyết TTHC", 6, "0.9", "QĐ 766 5.4"),
+    ("1.1", 1, gettext_noop("TTHC được công bố đúng hạn"), 6, None, "QĐ 766 1.1"),
+    ("1.2", 1, gettext_noop("TTHC được cập nhật, công khai đúng hạn"), 4, None, "QĐ 766 1.2"),
+    (
+        "1.3",
+        1,
+        gettext_noop("TTHC công bố có đầy đủ bộ phận cấu thành"),
+        2,
+        None,
+        "QĐ 766 1.3; NĐ 63/2010 Đ8.2",
+    ),
+    ("1.4", 1, gettext_noop("Hồ sơ đồng bộ lên Cổng DVCQG"), 6, None, "QĐ 766 1.4"),
+    ("2.1", 2, gettext_noop("Hồ sơ xử lý trước hạn, đúng hạn"), 20, None, "QĐ 766 2.1"),
+    (
+        "2.2",
+        2,
+        gettext_noop("Thời gian giải quyết trung bình (ngày làm việc)"),
+        0,
+        None,
+        "QĐ 766 2.2",
+    ),
+    ("3.1", 3, gettext_noop("TTHC có cung cấp dịch vụ công trực tuyến"), 12, "0.8", "QĐ 766 3.1"),
+    ("3.3", 3, gettext_noop("Hồ sơ nộp trực tuyến"), 0, "0.5", "QĐ 766 3.3"),
+    ("3.6", 3, gettext_noop("Hồ sơ thanh toán trực tuyến"), 10, None, "QĐ 766 3.6"),
+    ("4.1", 4, gettext_noop("Hồ sơ có kết quả điện tử"), 6, None, "QĐ 766 4.1"),
+    ("4.2", 4, gettext_noop("Hồ sơ được số hóa"), 6, "0.8", "QĐ 766 4.2"),
+    ("4.3", 4, gettext_noop("Hồ sơ tái sử dụng dữ liệu số hóa"), 6, "0.8", "QĐ 766 4.3"),
+    ("4.4", 4, gettext_noop("Hồ sơ liên kết kho dữ liệu của công dân"), 4, None, "QĐ 766 4.4"),
+    ("5.2", 5, gettext_noop("Phản ánh, kiến nghị xử lý đúng hạn"), 6, None, "QĐ 766 5.2"),
+    ("5.3", 5, gettext_noop("Hài lòng với xử lý phản ánh, kiến nghị"), 6, None, "QĐ 766 5.3"),
+    ("5.4", 5, gettext_noop("Hài lòng về giải quyết TTHC"), 6, "0.9", "QĐ 766 5.4"),
 )
 
 NO_DATA = {
-    "1.1": "Chưa có ngày hiệu lực của căn cứ pháp lý trong CSDL thủ tục.",
-    "1.2": "Chưa ghi nhận thời điểm công khai trên CSDL quốc gia.",
-    "1.4": "Chưa có nhật ký đồng bộ với Cổng Dịch vụ công quốc gia.",
-    "4.4": "Chưa liên kết kho dữ liệu cá nhân trên Cổng DVCQG.",
-    "5.2": "Chưa có dữ liệu phản ánh, kiến nghị (PAKN).",
-    "5.3": "Chưa có dữ liệu phản ánh, kiến nghị (PAKN).",
+    "1.1": gettext_noop(
+        "Danh mục chưa lưu ngày của quyết định công bố và ngày hiệu lực của căn cứ pháp lý."
+    ),
+    "1.2": gettext_noop(
+        "Chưa ghi nhận ngày quyết định công bố và thời điểm công khai trên CSDL quốc gia."
+    ),
+    "1.4": gettext_noop("Chỉ số chưa đọc nhật ký gửi hồ sơ lên Cổng Dịch vụ công quốc gia."),
+    "4.4": gettext_noop("Chưa ghi nhận giấy tờ lấy từ kho dữ liệu cá nhân trên Cổng DVCQG."),
+    "5.2": gettext_noop("Chưa có dữ liệu phản ánh, kiến nghị (PAKN)."),
+    "5.3": gettext_noop("Chưa có dữ liệu phản ánh, kiến nghị (PAKN)."),
 }
 
 
@@ -545,23 +590,23 @@ def total(groups: Iterable[Group]) -> tuple[Decimal, int]:
 
 #: (code, label) of the counts every periodic report needs, in order.
 OPERATIONAL: tuple[tuple[str, str], ...] = (
-    ("carried_over", "Kỳ trước chuyển sang"),
-    ("received", "Tiếp nhận trong kỳ"),
-    ("received_online", "— trực tuyến"),
-    ("received_direct", "— trực tiếp"),
-    ("received_postal", "— qua bưu chính"),
-    ("decided", "Đã giải quyết"),
-    ("decided_early", "— trước hạn"),
-    ("decided_on_time", "— đúng hạn"),
-    ("decided_late", "— quá hạn"),
-    ("in_progress", "Đang giải quyết cuối kỳ"),
-    ("not_yet_due", "— chưa đến hạn"),
-    ("overdue", "— quá hạn"),
-    ("supplement_requested", "Yêu cầu bổ sung"),
-    ("stopped", "Dừng xử lý"),
-    ("withdrawn", "Rút hồ sơ"),
-    ("returned", "Đã trả kết quả"),
-    ("refused_reception", "Không được tiếp nhận"),
+    ("carried_over", gettext_noop("Kỳ trước chuyển sang")),
+    ("received", gettext_noop("Tiếp nhận trong kỳ")),
+    ("received_online", gettext_noop("— trực tuyến")),
+    ("received_direct", gettext_noop("— trực tiếp")),
+    ("received_postal", gettext_noop("— qua bưu chính")),
+    ("decided", gettext_noop("Đã giải quyết")),
+    ("decided_early", gettext_noop("— trước hạn")),
+    ("decided_on_time", gettext_noop("— đúng hạn")),
+    ("decided_late", gettext_noop("— quá hạn")),
+    ("in_progress", gettext_noop("Đang giải quyết cuối kỳ")),
+    ("not_yet_due", gettext_noop("— chưa đến hạn")),
+    ("overdue", gettext_noop("— quá hạn")),
+    ("supplement_requested", gettext_noop("Yêu cầu bổ sung")),
+    ("stopped", gettext_noop("Dừng xử lý")),
+    ("withdrawn", gettext_noop("Rút hồ sơ")),
+    ("returned", gettext_noop("Đã trả kết quả")),
+    ("refused_reception", gettext_noop("Không được tiếp nhận")),
 )
 
 
@@ -591,15 +636,15 @@ def operational(n: Numbers) -> dict[str, int]:
 # --- TT 01/2018 --------------------------------------------------------------------------------
 
 TT01_CRITERIA: tuple[tuple[str, str], ...] = (
-    ("c1", "1. Thời gian giải quyết so với quy định"),
-    ("c2", "2. Thời gian tại từng cơ quan, bước xử lý"),
-    ("c3", "3. Số lần liên hệ để hoàn thiện hồ sơ"),
-    ("c4", "4. Số cơ quan phải liên hệ"),
-    ("c5", "5. Xử lý tại Bộ phận Một cửa"),
-    ("c6", "6. Công khai thủ tục hành chính"),
-    ("c7", "7. Thái độ của cán bộ"),
-    ("c8", "8. Xử lý phản ánh, kiến nghị"),
-    ("c9", "9. Tiến độ, chất lượng dịch vụ trực tuyến"),
+    ("c1", gettext_noop("1. Thời gian giải quyết so với quy định")),
+    ("c2", gettext_noop("2. Thời gian tại từng cơ quan, bước xử lý")),
+    ("c3", gettext_noop("3. Số lần liên hệ để hoàn thiện hồ sơ")),
+    ("c4", gettext_noop("4. Số cơ quan phải liên hệ")),
+    ("c5", gettext_noop("5. Xử lý tại Bộ phận Một cửa")),
+    ("c6", gettext_noop("6. Công khai thủ tục hành chính")),
+    ("c7", gettext_noop("7. Thái độ của cán bộ")),
+    ("c8", gettext_noop("8. Xử lý phản ánh, kiến nghị")),
+    ("c9", gettext_noop("9. Tiến độ, chất lượng dịch vụ trực tuyến")),
 )
 STAFF_CRITERIA = ("c1", "c2", "c3", "c4", "c7")
 
@@ -629,10 +674,10 @@ class Tt01:
         if s is None:
             return "N/A"
         if s >= 5:
-            return "Hoàn thành 100% nhiệm vụ"
+            return gettext_noop("Hoàn thành 100% nhiệm vụ")
         if s >= Decimal("3.5"):
-            return "Hoàn thành 70% đến dưới 100%"
-        return "Hoàn thành dưới 70%"
+            return gettext_noop("Hoàn thành 70% đến dưới 100%")
+        return gettext_noop("Hoàn thành dưới 70%")
 
     @property
     def agency_score(self) -> Decimal | None:
@@ -645,10 +690,15 @@ class Tt01:
         s = self.agency_score
         if s is None:
             return "N/A"
-        for floor, label in ((15, "Xuất sắc"), (12, "Tốt"), (9, "Khá"), (6, "Trung bình")):
+        for floor, label in (
+            (15, gettext_noop("Xuất sắc")),
+            (12, gettext_noop("Tốt")),
+            (9, gettext_noop("Khá")),
+            (6, gettext_noop("Trung bình")),
+        ):
             if s >= floor:
                 return label
-        return "Yếu"
+        return gettext_noop("Yếu")
 
 
 def tt01(n: Numbers) -> Tt01:
@@ -686,21 +736,21 @@ def _events(actions: Iterable[str], period: Period, first_only: bool = False) ->
 
 DRILL_LABELS: dict[str, str] = {
     **dict(OPERATIONAL),
-    "registered": "Đăng ký trong kỳ",
-    "ended": "Kết thúc xử lý trong kỳ (có hạn)",
-    "ended_early": "Kết thúc trước hạn",
-    "ended_on_time": "Kết thúc đúng hạn",
-    "ended_late": "Kết thúc quá hạn",
-    "timely_766": "Trước hạn, đúng hạn (QĐ 766 2.1)",
-    "all_766": "Hồ sơ tính chỉ số 2.1 (kết thúc trong kỳ và đang xử lý cuối kỳ)",
-    "res": "Hồ sơ đã giải quyết (tính thời gian trung bình)",
-    "digitised": "Hồ sơ được số hóa",
-    "e_result": "Hồ sơ có kết quả điện tử",
-    "reused": "Hồ sơ tái sử dụng dữ liệu",
-    "fee_bearing": "Hồ sơ có phí, lệ phí",
-    "paid_online": "Hồ sơ thanh toán trực tuyến",
-    "disliked": "Hồ sơ có đánh giá không hài lòng",
-    "extended": "Hồ sơ gia hạn",
+    "registered": gettext_noop("Đăng ký trong kỳ"),
+    "ended": gettext_noop("Kết thúc xử lý trong kỳ (có hạn)"),
+    "ended_early": gettext_noop("Kết thúc trước hạn"),
+    "ended_on_time": gettext_noop("Kết thúc đúng hạn"),
+    "ended_late": gettext_noop("Kết thúc quá hạn"),
+    "timely_766": gettext_noop("Trước hạn, đúng hạn (QĐ 766 2.1)"),
+    "all_766": gettext_noop("Hồ sơ tính chỉ số 2.1 (kết thúc trong kỳ và đang xử lý cuối kỳ)"),
+    "res": gettext_noop("Hồ sơ đã giải quyết (tính thời gian trung bình)"),
+    "digitised": gettext_noop("Hồ sơ được số hóa"),
+    "e_result": gettext_noop("Hồ sơ có kết quả điện tử"),
+    "reused": gettext_noop("Hồ sơ tái sử dụng dữ liệu"),
+    "fee_bearing": gettext_noop("Hồ sơ có phí, lệ phí"),
+    "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
+    "disliked": gettext_noop("Hồ sơ có đánh giá không hài lòng"),
+    "extended": gettext_noop("Hồ sơ gia hạn"),
 }
 
 
@@ -746,7 +796,9 @@ def drill_q(code: str, period: Period) -> Q:
     for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online"):
         table[flag] = received & Q(**{f"flags__{flag}": True})
     if code not in table:
-        raise ValidationFailed(f"Không có chỉ số “{code}” để xem danh sách hồ sơ.")
+        raise ValidationFailed(
+            _("Không có chỉ số “%(code)s” để xem danh sách hồ sơ.") % {"code": code}
+        )
     return table[code]
 
 

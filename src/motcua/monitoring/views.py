@@ -12,6 +12,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.accounts.models import User
@@ -31,8 +33,10 @@ def _access(request: HttpRequest) -> MonitoringAccess:
     access = monitoring_access(request.user)
     if not access.any:
         raise PermissionDenied(
-            "Trang giám sát dành cho lãnh đạo cơ quan, lãnh đạo phòng, Giám đốc Trung tâm và "
-            "thanh tra; tài khoản của bạn không có vai trò này."
+            _(
+                "Trang giám sát dành cho lãnh đạo cơ quan, lãnh đạo phòng, Giám đốc Trung tâm và "
+                "thanh tra; tài khoản của bạn không có vai trò này."
+            )
         )
     return access
 
@@ -42,14 +46,14 @@ def _int(params: Any, name: str, label: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationFailed(f"{label} không hợp lệ.")
+        raise ValidationFailed(_("%(field)s không hợp lệ.") % {"field": label})
     return int(raw)
 
 
 def _scope(request: HttpRequest, access: MonitoringAccess) -> tuple[ind.Scope, Agency | None]:
     """The scope asked for, inside what the user may see. Out of scope → 404."""
     params = request.GET
-    agency_id = _int(params, "co_quan", "Cơ quan")
+    agency_id = _int(params, "co_quan", _("Cơ quan"))
     agency = None
     if agency_id is not None:
         access.check_agency(agency_id)
@@ -57,19 +61,21 @@ def _scope(request: HttpRequest, access: MonitoringAccess) -> tuple[ind.Scope, A
         agency_ids: tuple[int, ...] | None = (agency_id,)
         label = agency.name
     elif access.province:
-        agency_ids, label = None, "Toàn tỉnh"
+        agency_ids, label = None, gettext_noop("Toàn tỉnh")  # translated on the page, not in files
     else:
         agency_ids = tuple(sorted(access.agency_ids))
-        label = "Các cơ quan của tôi"
-    procedure_id = _int(params, "thu_tuc", "Thủ tục")
+        label = gettext_noop("Các cơ quan của tôi")
+    procedure_id = _int(params, "thu_tuc", _("Thủ tục"))
     code = (params.get("ma_thu_tuc") or "").strip()
     if code and procedure_id is None:
         found = Procedure.objects.filter(code=code).values_list("pk", flat=True).first()
         if found is None:
-            raise ValidationFailed(f"Không tìm thấy thủ tục có mã “{code[:30]}”.")
+            raise ValidationFailed(
+                _("Không tìm thấy thủ tục có mã “%(code)s”.") % {"code": code[:30]}
+            )
         procedure_id = found
-    field_id = _int(params, "linh_vuc", "Lĩnh vực")
-    officer_id = _int(params, "can_bo", "Cán bộ")
+    field_id = _int(params, "linh_vuc", _("Lĩnh vực"))
+    officer_id = _int(params, "can_bo", _("Cán bộ"))
     if procedure_id is not None:
         label += " — " + get_object_or_404(Procedure, pk=procedure_id).name[:80]
     if field_id is not None:
@@ -120,27 +126,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     tt01 = ind.tt01(numbers)
     months = db.trend(period, scope)
     trend_svg = svg.line_chart(
-        "Xu hướng 12 tháng",
+        _("Xu hướng 12 tháng"),
         [m.label for m in months],
         [
-            ("Kết thúc đúng hạn (QĐ 766 2.1)", [m.on_time for m in months]),
-            ("Nộp trực tuyến (3.3)", [m.online for m in months]),
-            ("Được số hóa (4.2)", [m.digitised for m in months]),
-            ("Hài lòng (đánh giá)", [m.satisfied for m in months]),
+            (_("Kết thúc đúng hạn (QĐ 766 2.1)"), [m.on_time for m in months]),
+            (_("Nộp trực tuyến (3.3)"), [m.online for m in months]),
+            (_("Được số hóa (4.2)"), [m.digitised for m in months]),
+            (_("Hài lòng (đánh giá)"), [m.satisfied for m in months]),
         ],
     )
     scores = db.score_trend(period, scope)
     score_svg = svg.line_chart(
-        "Tổng điểm QĐ 766 theo tháng (trên 100)",
+        _("Tổng điểm QĐ 766 theo tháng (trên 100)"),
         [label for label, _v in scores],
-        [("Tổng điểm QĐ 766", [v for _l, v in scores])],
+        [(_("Tổng điểm QĐ 766"), [v for _l, v in scores])],
         scale=100,
         value_labels=True,
         height=260,
     )
     agencies, cols, values = db.heat(period, scope)
     heat_svg = svg.heat_map(
-        "Tỷ lệ hồ sơ kết thúc đúng hạn theo cơ quan và tháng",
+        _("Tỷ lệ hồ sơ kết thúc đúng hạn theo cơ quan và tháng"),
         [a.name for a in agencies],
         cols,
         values,
@@ -239,7 +245,7 @@ def report(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "monitoring/report.html",
-                {"error": "Định dạng tệp phải là xlsx hoặc pdf.", "agencies": access.agencies()},
+                {"error": _("Định dạng tệp phải là xlsx hoặc pdf."), "agencies": access.agencies()},
                 status=400,
             )
         with transaction.atomic():
@@ -290,7 +296,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "monitoring/report.html",
-            {"error": "Định dạng tệp phải là xlsx hoặc pdf.", "agencies": access.agencies()},
+            {"error": _("Định dạng tệp phải là xlsx hoặc pdf."), "agencies": access.agencies()},
             status=400,
         )
     with transaction.atomic():
@@ -320,7 +326,7 @@ def _own_job(request: HttpRequest, pk: int) -> ExportJob:
     _access(request)
     job = ExportJob.objects.filter(pk=pk, requested_by=cast(User, request.user)).first()
     if job is None:
-        raise Http404("Không tìm thấy yêu cầu xuất báo cáo.")
+        raise Http404(_("Không tìm thấy yêu cầu xuất báo cáo."))
     return job
 
 
@@ -336,7 +342,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if job.status != ExportStatus.DONE or job.content is None:
-        raise Http404("Tệp chưa sẵn sàng.")
+        raise Http404(_("Tệp chưa sẵn sàng."))
     from motcua.monitoring.exports import CONTENT_TYPES
 
     response = HttpResponse(bytes(job.content), content_type=CONTENT_TYPES[job.fmt])
