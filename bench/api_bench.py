@@ -10,7 +10,8 @@ and is filled with ``motcua simulate`` up to ``--dossiers`` dossiers (the issue'
 rendering) with Django's WSGI handler in-process — no HTTP server, so the figures are the
 application's and the database's, not a network's.
 
-Prints requests per second and p50 / p95 / p99 latency per endpoint.
+Prints requests per second and p50 / p95 / p99 latency per endpoint, each endpoint's rate as a
+share of the bare endpoint's (same run), and whether GET meets the issue's p99 < 50 ms.
 
     bench/api [--dossiers 0] [--seconds 10] [--processes 4]
 """
@@ -217,14 +218,24 @@ def main() -> None:
     print(
         f"{total} hồ sơ trong CSDL; {args.processes} tiến trình × {args.seconds:g} s mỗi kịch bản"
     )
-    print(f"{'kịch bản':<8} {'lượt/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'lỗi':>5}")
+    print(
+        f"{'kịch bản':<8} {'lượt/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'lỗi':>5} "
+        f"{'/ bare':>7}"
+    )
+    bare_rate = 0.0
     for scenario in args.scenarios.split(","):
         r = _run(scenario, args.seconds, args.processes, ctx)
+        if scenario == "bare":
+            bare_rate = r["per_second"]
+        ratio = f"{r['per_second'] / bare_rate:>7.3f}" if bare_rate else f"{'—':>7}"
         print(
             f"{r['scenario']:<8} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-            f"{r['p99_ms']:>8.1f} {r['errors']:>5}",
+            f"{r['p99_ms']:>8.1f} {r['errors']:>5} {ratio}",
             flush=True,
         )
+        if scenario == "get":
+            verdict = "đạt" if r["p99_ms"] < 50 and not r["errors"] else "CHƯA ĐẠT"
+            print(f"  mục tiêu GET p99 < 50 ms (issue 7): {verdict}", flush=True)
 
 
 if __name__ == "__main__":

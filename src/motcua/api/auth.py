@@ -6,6 +6,7 @@ rate limit and the call log; a token is further limited to the scopes it was iss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from motcua.api.services import (
     api_rate_hit,
     oauth_token_authenticate,
 )
-from motcua.dossiers.access import dossiers_visible_to
+from motcua.dossiers.access import dossiers_visible_to, scope_filter
 from motcua.dossiers.errors import DossierNotFound
 from motcua.dossiers.models import Dossier
 
@@ -83,8 +84,13 @@ class Principal:
         officer's scope too). A web user: ``dossiers.access`` as on the web pages."""
         if self.client is None:
             return dossiers_visible_to(self.user)
-        ids = self.agency_ids()
-        if not ids:
+        # The client's agencies and the officer's scope are subqueries: one statement in all.
+        ids: Any = self._agency_ids
+        if ids is None:
+            ids = ApiClient.agencies.through.objects.filter(apiclient_id=self.client.pk).values(
+                "agency_id"
+            )
+        elif not ids:
             return Dossier.objects.none()
         qs = Dossier.objects.filter(
             Q(receiving_agency_id__in=ids)
@@ -92,12 +98,17 @@ class Principal:
             | Q(competent_agency_id__in=ids)
         )
         if self.user is not None:
-            qs = qs.filter(pk__in=dossiers_visible_to(self.user).values("pk"))
+            scope = scope_filter(self.user, subquery=True)
+            if scope is None:
+                return Dossier.objects.none()
+            qs = qs.filter(scope)
         return qs
 
-    def dossier(self, code: str) -> Dossier:
-        """The dossier by code if the caller may see it, else ``DossierNotFound`` (404)."""
-        found = self.dossiers().filter(code=code.strip()).first()
+    def dossier(self, code: str, *, related: Sequence[str] = ()) -> Dossier:
+        """The dossier by code if the caller may see it, else ``DossierNotFound`` (404).
+        ``related``: relations loaded with it (``select_related``) in the same statement."""
+        qs = self.dossiers().filter(code=code.strip()).order_by()
+        found = next(iter(qs.select_related(*related)[:1]), None) if related else qs.first()
         if found is None:
             raise DossierNotFound()
         return found

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
@@ -359,7 +359,8 @@ def _read_logged(principal: Principal, dossier: Dossier, purpose: str) -> None:
 def dossier_get(request: HttpRequest, response: HttpResponse, code: Code) -> Any:
     principal = _principal(request)
     principal.require(Scope.DOSSIERS_READ)
-    dossier = _reload(principal.dossier(code).pk)
+    dossier = principal.dossier(code, related=_RELATED)
+    prefetch_related_objects([dossier], "documents")
     _read_logged(principal, dossier, "API: xem hồ sơ")
     response["ETag"] = f'"v{dossier.version}"'
     return dossier_out(dossier)

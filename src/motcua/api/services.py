@@ -120,7 +120,8 @@ def api_client_authenticate(key: str) -> ApiClient | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     prefix = key[len(KEY_PREFIX) : len(KEY_PREFIX) + _PREFIX_LEN]
-    client = ApiClient.objects.filter(key_prefix=prefix).first()
+    # The service account in the same statement (the caller checks it is active).
+    client = ApiClient.objects.select_related("user").filter(key_prefix=prefix).first()
     if client is None or not hmac.compare_digest(client.key_hash, _hash(key)):
         return None
     if not client.is_active or client.revoked_at is not None:
