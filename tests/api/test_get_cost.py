@@ -1,6 +1,7 @@
-"""The cost of the dossier GET (docs/benchmarks.md "Open API"): ten SQL statements — the key
+"""The cost of the dossier GET (docs/benchmarks.md "Open API"): eleven SQL statements — the key
 with its service account, the rate window, the dossier with the client's agencies and the
-officer's scope as subqueries, its documents, the audited read, the call log — and every check
+officer's scope as subqueries, its documents, its result document, the audited read, the call
+log — and every check
 still made on each call (revocation, deactivated account, agency scope, officer scope)."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries if not q["sql"].upper().startswith(skip)]
 
 
-def test_dossier_get_costs_ten_statements(world: World, make_client: MakeClient) -> None:
+def test_dossier_get_costs_eleven_statements(world: World, make_client: MakeClient) -> None:
     d = world.receive()
     _, call = make_client(user=world.reception)
     assert call("GET", f"/dossiers/{d.code}").status == 200  # warm
@@ -35,7 +36,7 @@ def test_dossier_get_costs_ten_statements(world: World, make_client: MakeClient)
     assert answer.body["code"] == d.code
     sent = _statements(queries)
     # SET LOCAL synchronous_commit (rate window, call log) is PostgreSQL's only.
-    expected = 10 if connection.vendor == "postgresql" else 8
+    expected = 11 if connection.vendor == "postgresql" else 9
     assert len(sent) == expected, sent
     assert AuditEntry.objects.filter(action="read", object_id=str(d.uuid)).count() == 2
 
