@@ -430,9 +430,11 @@ def test_every_open_status_can_reach_an_end(status: DossierStatus) -> None:
     assert _reachable({status}) & TERMINAL
 
 
-def test_terminal_statuses_accept_only_the_correction() -> None:
+def test_terminal_statuses_accept_only_the_correction_and_the_postal_delivery() -> None:
     open_doors = {(s, a) for s in TERMINAL for a in allowed_actions(s)}
-    assert open_doors == {(S.RETURNED, A.REPORT_ERROR)}
+    assert open_doors == {(S.RETURNED, A.REPORT_ERROR), (S.RETURNED, A.POSTAL_DELIVERED)}
+    # recording the post's delivery leaves the dossier returned
+    assert TRANSITIONS[A.POSTAL_DELIVERED].target is None
 
 
 def test_the_start_status_is_entered_by_nothing() -> None:

@@ -240,7 +240,12 @@ class DossierMachine(RuleBasedStateMachine):
     def nothing_leaves_an_end_but_a_correction(self) -> None:
         for event in self.events:
             if event.source in TERMINAL:
-                assert (event.source, event.action) == (S.RETURNED, A.REPORT_ERROR)
+                assert (event.source, event.action) in {
+                    (S.RETURNED, A.REPORT_ERROR),
+                    (S.RETURNED, A.POSTAL_DELIVERED),  # recorded; the status stays
+                }
+                if event.action is A.POSTAL_DELIVERED:
+                    assert event.target == event.source
 
     @invariant()
     def no_withdrawal_after_the_decision(self) -> None:

@@ -1980,6 +1980,52 @@ def dossier_return_result(
     )
 
 
+def dossier_confirm_postal_delivery(
+    *,
+    actor: User,
+    dossier: Any,
+    delivered_at: dt.datetime,
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The postal operator confirms the result delivered to the applicant (QĐ 45/2016/QĐ-TTg;
+    NĐ 118/2025 Điều 22 khoản 3): the moment it reports goes on the control sheet; the status
+    stays "returned". Once per return of the result (a corrected result returned again may be
+    delivered again). A delivery before the result was handed to the post (``returned_at``), in
+    the future, or already confirmed is refused (``DossierInvalid``) and nothing changes."""
+
+    def prepare(change: _Change) -> None:
+        last = (
+            change.dossier.events.filter(action__in=[A.RETURN_RESULT, A.POSTAL_DELIVERED])
+            .order_by("-seq")
+            .values_list("action", flat=True)
+            .first()
+        )
+        if last == A.POSTAL_DELIVERED:
+            raise DossierInvalid("Bưu chính đã xác nhận phát kết quả này; không ghi nhận lại.")
+        returned = change.dossier.returned_at
+        if returned is not None and delivered_at < returned:
+            raise DossierInvalid(
+                f"Thời điểm phát cho người nhận ({timezone.localtime(delivered_at):%H:%M %d/%m/%Y})"
+                f" không được trước thời điểm giao cho bưu chính "
+                f"({timezone.localtime(returned):%H:%M %d/%m/%Y})."
+            )
+        if delivered_at > change.at:
+            raise DossierInvalid("Thời điểm phát cho người nhận không được ở tương lai.")
+        change.event_data = {"delivered_at": delivered_at.isoformat()}
+
+    return _apply(
+        actor=actor,
+        ref=dossier,
+        action=A.POSTAL_DELIVERED,
+        at=at,
+        reason=note,
+        expected_version=expected_version,
+        prepare=prepare,
+    )
+
+
 def dossier_report_error(
     *,
     actor: User,

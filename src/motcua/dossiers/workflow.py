@@ -131,6 +131,7 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", "Yêu cầu rút hồ sơ, dừng giải quyết"
     STOP = "stop", "Thông báo dừng giải quyết hồ sơ"
     RETURN_RESULT = "return_result", "Trả kết quả giải quyết"
+    POSTAL_DELIVERED = "postal_delivered", "Bưu chính xác nhận đã phát kết quả"
     REPORT_ERROR = "report_error", "Chuyển lại kết quả có sai sót để đính chính"
     CORRECT_RESULT = "correct_result", "Ký kết quả đã đính chính"
 
@@ -554,6 +555,14 @@ TRANSITIONS: Final[Mapping[Action, Transition]] = {
         target=S.RETURNED,
         roles=frozenset({R.RECEPTION_OFFICER}),
         legal_basis=f"{ND118} Điều 19 khoản 3; Điều 22 khoản 3",
+    ),
+    A.POSTAL_DELIVERED: Transition(
+        # The result went by post: the operator reports it delivered to the applicant (the
+        # moment it reports is recorded; the status stays "returned").
+        sources=frozenset({S.RETURNED}),
+        target=None,
+        roles=frozenset({R.RECEPTION_OFFICER}),
+        legal_basis=f"QĐ 45/2016/QĐ-TTg; {ND118} Điều 22 khoản 3",
     ),
     A.REPORT_ERROR: Transition(
         # Starts the 3-working-day correction limit (CORRECTION_WITHIN_WORKING_DAYS).

@@ -120,3 +120,32 @@ class ResultHandover(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.handed_at:%d/%m/%Y}"
+
+
+class PostalDelivery(AppendOnlyModel):
+    """The postal operator's confirmation that the result sent by post reached the applicant
+    (QĐ 45/2016/QĐ-TTg): the moment it reports, recorded by the one-stop officer with
+    ``dossier_confirm_postal_delivery``. Append-only, one per handover."""
+
+    handover = models.OneToOneField(
+        ResultHandover,
+        on_delete=models.PROTECT,
+        related_name="delivery",
+        verbose_name="giao trả kết quả",
+    )
+    delivered_at = models.DateTimeField("phát cho người nhận lúc")
+    recorded_at = models.DateTimeField("ghi nhận lúc")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="người ghi nhận",
+    )
+    note = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "xác nhận phát bưu gửi"
+        verbose_name_plural = "xác nhận phát bưu gửi"
+
+    def __str__(self) -> str:
+        return f"{self.handover_id} {self.delivered_at:%d/%m/%Y}"

@@ -22,7 +22,12 @@ from motcua.dossiers.access import officer_scope
 from motcua.dossiers.models import RUNNING_STATUSES, Applicant, ApplicantKind, Dossier
 from motcua.dossiers.selectors import Cursor, dossier_detail
 from motcua.dossiers.workflow import Action, DossierStatus, allowed_actions
-from motcua.workspace.models import FeeCollection, ResultDocument, ResultHandover
+from motcua.workspace.models import (
+    FeeCollection,
+    HandoverMethod,
+    ResultDocument,
+    ResultHandover,
+)
 
 S = DossierStatus
 
@@ -280,8 +285,16 @@ def dossier_page(user: Any, ctx: OfficerContext, code: str) -> DossierPage:
         actions=actions,
         results=list(ResultDocument.objects.filter(dossier=dossier).order_by("-id")),
         fees=list(FeeCollection.objects.filter(dossier=dossier)),
-        handovers=list(ResultHandover.objects.filter(dossier=dossier)),
+        handovers=list(ResultHandover.objects.filter(dossier=dossier).select_related("delivery")),
     )
+
+
+def awaiting_postal_delivery(page: DossierPage) -> bool:
+    """The last handover went by post and the operator has not confirmed its delivery yet."""
+    if not page.handovers:
+        return False
+    last = page.handovers[-1]
+    return last.method == HandoverMethod.POST and not hasattr(last, "delivery")
 
 
 # --- counter intake ---------------------------------------------------------------------------

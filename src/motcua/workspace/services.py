@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +29,13 @@ from motcua.common.text import nfc
 from motcua.dossiers import services as engine
 from motcua.dossiers.access import access_dossier_for_officer
 from motcua.dossiers.errors import DossierInvalid
-from motcua.dossiers.models import DocumentForm, Dossier
+from motcua.dossiers.models import DocumentForm, Dossier, DossierEvent
 from motcua.workspace import signing
 from motcua.workspace.models import (
     FeeCollection,
     HandoverMethod,
     PaymentMethod,
+    PostalDelivery,
     ResultDocument,
     ResultHandover,
 )
@@ -384,6 +386,25 @@ class HandoverInput:
     is_applicant: bool = True
     postal_tracking: str = ""
     note: str = ""
+    #: By post: when the result was handed to the postal operator (default: now).
+    handed_at: dt.datetime | None = None
+
+
+#: A postal tracking number (số hiệu bưu gửi): letters, digits and dashes, as printed on the
+#: postal receipt (e.g. the UPU S10 form "EL123456789VN" of the public postal operator).
+_TRACKING = re.compile(r"^[A-Z0-9-]{4,40}$")
+
+
+def tracking_problem(text: str) -> str | None:
+    number = text.strip().upper()
+    if not number:
+        return "Phải ghi số hiệu bưu gửi khi trả kết quả qua dịch vụ bưu chính."
+    if not _TRACKING.match(number):
+        return (
+            f"Số hiệu bưu gửi “{text.strip()[:40]}” không hợp lệ: chỉ gồm chữ cái không dấu, "
+            "chữ số và dấu gạch ngang, từ 4 đến 40 ký tự."
+        )
+    return None
 
 
 def result_return(
@@ -418,17 +439,39 @@ def result_return(
             problem = personal_id_problem(receiver_id)
             if problem:
                 problems.append(problem)
-    if method == HandoverMethod.POST and not data.postal_tracking.strip():
-        problems.append("Phải ghi số hiệu bưu gửi khi trả kết quả qua dịch vụ bưu chính.")
+    handed_at = moment
+    if method == HandoverMethod.POST:
+        problem = tracking_problem(data.postal_tracking)
+        if problem:
+            problems.append(problem)
+        if data.handed_at is not None:
+            handed_at = data.handed_at
+            last = (
+                DossierEvent.objects.filter(dossier=dossier)
+                .order_by("-seq")
+                .values_list("at", flat=True)
+                .first()
+            )
+            if handed_at > moment:
+                problems.append("Thời điểm giao cho bưu chính không được ở tương lai.")
+            elif last is not None and handed_at < last:
+                problems.append(
+                    "Thời điểm giao cho bưu chính không được trước thao tác gần nhất của hồ sơ "
+                    f"({timezone.localtime(last):%H:%M %d/%m/%Y})."
+                )
     if problems:
         raise ValidationFailed(" ".join(problems))
+    tracking = data.postal_tracking.strip().upper() if method == HandoverMethod.POST else ""
     with transaction.atomic():
         returned = engine.dossier_return_result(
             actor=actor,
             dossier=dossier.pk,
-            note=nfc(data.note or HandoverMethod(method).label),
+            note=nfc(
+                data.note
+                or HandoverMethod(method).label + (f", bưu gửi {tracking}" if tracking else "")
+            ),
             expected_version=expected_version,
-            at=moment,
+            at=handed_at,
         )
         row = ResultHandover.objects.create(
             dossier=returned,
@@ -436,8 +479,8 @@ def result_return(
             receiver_name=nfc(data.receiver_name),
             receiver_id=data.receiver_id.strip(),
             is_applicant=data.is_applicant,
-            postal_tracking=data.postal_tracking.strip(),
-            handed_at=moment,
+            postal_tracking=tracking,
+            handed_at=handed_at,
             handed_by=actor,
             note=nfc(data.note),
         )
@@ -450,3 +493,63 @@ def result_return(
             data={"method": method, "handover": row.pk},
         )
     return returned, row
+
+
+def result_postal_delivered(
+    *,
+    actor: User,
+    code: str,
+    delivered_at: dt.datetime,
+    expected_version: int | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> tuple[Dossier, PostalDelivery]:
+    """The postal operator confirms the result delivered to the applicant (QĐ 45/2016/QĐ-TTg):
+    the engine's ``dossier_confirm_postal_delivery`` (control sheet, once per dossier) and the
+    :class:`PostalDelivery` row of the postal handover, in one transaction. Only a result sent by
+    post; the delivery cannot precede the handover to the post nor lie in the future. Out of
+    scope → ``DossierNotFound``."""
+    moment = at or timezone.now()
+    dossier = access_dossier_for_officer(actor, code)
+    handover = (
+        ResultHandover.objects.filter(dossier=dossier, method=HandoverMethod.POST)
+        .order_by("-handed_at", "-id")
+        .first()
+    )
+    if handover is None:
+        raise DossierInvalid("Kết quả của hồ sơ này không gửi qua dịch vụ bưu chính.")
+    if delivered_at < handover.handed_at:
+        raise ValidationFailed(
+            f"Thời điểm phát cho người nhận ({timezone.localtime(delivered_at):%H:%M %d/%m/%Y}) "
+            "không được trước thời điểm giao cho bưu chính "
+            f"({timezone.localtime(handover.handed_at):%H:%M %d/%m/%Y})."
+        )
+    if delivered_at > moment:
+        raise ValidationFailed("Thời điểm phát cho người nhận không được ở tương lai.")
+    with transaction.atomic():
+        if PostalDelivery.objects.filter(handover=handover).exists():
+            raise DossierInvalid("Bưu chính đã xác nhận phát kết quả này; không ghi nhận lại.")
+        delivered = engine.dossier_confirm_postal_delivery(
+            actor=actor,
+            dossier=dossier.pk,
+            delivered_at=delivered_at,
+            note=nfc(note) or f"Bưu gửi {handover.postal_tracking} đã phát cho người nhận",
+            expected_version=expected_version,
+            at=moment,
+        )
+        row = PostalDelivery.objects.create(
+            handover=handover,
+            delivered_at=delivered_at,
+            recorded_at=moment,
+            recorded_by=actor,
+            note=nfc(note),
+        )
+        audit_log(
+            actor=actor,
+            action="workspace.postal_delivered",
+            object_type=OBJECT_TYPE,
+            object_id=str(dossier.uuid),
+            agency_id=dossier.receiving_agency_id,
+            data={"handover": handover.pk, "delivered_at": delivered_at.isoformat()},
+        )
+    return delivered, row

@@ -179,6 +179,8 @@ def _page_context(request: HttpRequest, ctx: selectors.OfficerContext, code: str
         forms.append("giao-nhan-ket-qua")
     if not d.received_at:
         forms.remove("giay-tiep-nhan")
+    if A.POSTAL_DELIVERED in page.actions and not selectors.awaiting_postal_delivery(page):
+        page.actions.remove(A.POSTAL_DELIVERED)
     return {
         **_nav(ctx),
         "page": page,
@@ -221,6 +223,18 @@ def _moment(date_text: str, time_text: str = "17:00") -> dt.datetime | None:
     except ValueError:
         return None
     return timezone.make_aware(dt.datetime.combine(day, clock))
+
+
+def _optional_moment(post: Any, prefix: str) -> dt.datetime | None:
+    """``<prefix>_ngay`` + ``<prefix>_gio`` as a moment; ``None`` when the date is empty. A date
+    or time that cannot be read is refused, never silently replaced by now."""
+    day = post.get(f"{prefix}_ngay", "").strip()
+    if not day:
+        return None
+    moment = _moment(day, post.get(f"{prefix}_gio", "") or "00:00")
+    if moment is None:
+        raise ValidationFailed(f"Ngày giờ “{day} {post.get(f'{prefix}_gio', '')}” không hợp lệ.")
+    return moment
 
 
 def _perform(request: HttpRequest, code: str, action: Action) -> str:
@@ -319,7 +333,15 @@ def _perform(request: HttpRequest, code: str, action: Action) -> str:
                 is_applicant=post.get("uy_quyen") != "1",
                 postal_tracking=post.get("so_hieu_buu_gui", ""),
                 note=note,
+                handed_at=_optional_moment(post, "giao_buu_chinh"),
             ),
+        )
+    elif action is A.POSTAL_DELIVERED:
+        delivered = _optional_moment(post, "phat")
+        if delivered is None:
+            raise ValidationFailed("Phải ghi ngày và giờ bưu chính phát kết quả cho người nhận.")
+        services.result_postal_delivered(
+            actor=user, code=code, delivered_at=delivered, expected_version=version, note=note
         )
     elif action is A.REPORT_ERROR:
         engine.dossier_report_error(**common, reason=reason)
