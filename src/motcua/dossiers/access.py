@@ -10,6 +10,11 @@ is written once (ARCHITECTURE.md "Access in one place").
 * **Administrators** see nothing by default (least privilege): the system-wide administrator
   role is not an officer scope (``agencies_of`` never widens for it).
 * **Citizens** see only their own dossiers: ``applicant.user`` is their account.
+* **Consulted and partner agencies** (NĐ 118/2025 Điều 19 khoản 4, Điều 20 khoản 2) are not
+  given the dossier: their officers reach *their consultation* or *their part* of an
+  inter-agency dossier (``consultations_for_officer``, ``partner_tasks_for_officer``) and act on
+  the dossier only through it (``lock_dossier_for_consulted_officer``,
+  ``lock_dossier_for_partner_officer``).
 * A dossier outside the scope is *not found*, exactly like one that does not exist
   (:class:`DossierNotFound`), never "forbidden".
 """
@@ -25,7 +30,7 @@ from django.db.models import Q, QuerySet
 from motcua.accounts.access import agencies_of
 from motcua.accounts.models import UserKind
 from motcua.dossiers.errors import DossierNotFound
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Consultation, Dossier, PartnerTask
 
 
 def _live(user: Any) -> bool:
@@ -141,3 +146,51 @@ def dossier_for_system(id_or_code: Any, *, lock: bool = False) -> Dossier:
     if dossier is None:
         raise DossierNotFound()
     return dossier
+
+
+def consultations_for_officer(user: Any, agency_ids: Iterable[int]) -> QuerySet[Consultation]:
+    """The consultations addressed to one of the agencies of the user's officer roles today
+    (``agency_ids`` = ``officer_agency_ids(user)``): what a consulted agency may see and answer."""
+    if not _live(user):
+        return Consultation.objects.none()
+    return Consultation.objects.filter(agency_id__in=sorted(set(agency_ids)))
+
+
+def partner_tasks_for_officer(user: Any, agency_ids: Iterable[int]) -> QuerySet[PartnerTask]:
+    """The parts of inter-agency dossiers handed to one of the user's agencies."""
+    if not _live(user):
+        return PartnerTask.objects.none()
+    return PartnerTask.objects.filter(agency_id__in=sorted(set(agency_ids)))
+
+
+def lock_dossier_for_consulted_officer(
+    user: Any, id_or_code: Any, consultation_id: int, agency_ids: Iterable[int]
+) -> Dossier:
+    """The dossier, locked, when ``consultation_id`` is one of its consultations addressed to one
+    of ``agency_ids`` (the consulted agency answering); else :class:`DossierNotFound`."""
+    found = (
+        consultations_for_officer(user, agency_ids)
+        .filter(pk=consultation_id)
+        .values_list("dossier_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise DossierNotFound()
+    dossier = Dossier.objects.filter(_lookup(id_or_code), pk=found).select_for_update().first()
+    if dossier is None:
+        raise DossierNotFound()
+    return dossier
+
+
+def lock_dossier_for_partner_officer(user: Any, task_id: int, agency_ids: Iterable[int]) -> Dossier:
+    """The dossier, locked, of the partner task ``task_id`` handed to one of ``agency_ids``;
+    else :class:`DossierNotFound`."""
+    found = (
+        partner_tasks_for_officer(user, agency_ids)
+        .filter(pk=task_id)
+        .values_list("dossier_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise DossierNotFound()
+    return Dossier.objects.select_for_update().get(pk=found)

@@ -562,6 +562,10 @@ class DailySequence(models.Model):
         return f"{self.agency_id} {self.day}: {self.last_value}"
 
 
+def _consultation_path(instance: Consultation, filename: str) -> str:
+    return f"dossiers/{instance.dossier.uuid}/y-kien/{filename}"
+
+
 class Consultation(TimeStampedModel):
     """A consultation of another agency, with its own deadline (NĐ 118/2025 Điều 19 khoản 4)."""
 
@@ -576,6 +580,19 @@ class Consultation(TimeStampedModel):
     due_at = models.DateTimeField("hạn trả lời")
     answered_at = models.DateTimeField("trả lời lúc", null=True, blank=True)
     answer = models.TextField("ý kiến trả lời", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người trả lời",
+    )
+    answer_file = models.FileField(
+        "văn bản trả lời", upload_to=_consultation_path, null=True, blank=True
+    )
+    answer_sha256 = models.CharField("SHA-256 văn bản trả lời", max_length=64, blank=True)
+    answer_content_type = models.CharField("loại tệp", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "lấy ý kiến"

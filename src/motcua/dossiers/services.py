@@ -53,7 +53,13 @@ from motcua.common.copy import insert_one, insert_rows
 from motcua.common.errors import ValidationFailed
 from motcua.common.text import fold, nfc
 from motcua.dossiers import clock
-from motcua.dossiers.access import dossier_for_system, in_officer_scope, lock_dossier_for_officer
+from motcua.dossiers.access import (
+    dossier_for_system,
+    in_officer_scope,
+    lock_dossier_for_consulted_officer,
+    lock_dossier_for_officer,
+    lock_dossier_for_partner_officer,
+)
 from motcua.dossiers.codes import issue_code
 from motcua.dossiers.errors import DossierConflict, DossierInvalid, DossierNotFound
 from motcua.dossiers.models import (
@@ -269,11 +275,16 @@ def _membership_roles(
 
 
 def _actor_for(
-    user: User | None, dossier: Dossier, transition: Transition, rows: Memberships | None = None
+    user: User | None,
+    dossier: Dossier,
+    transition: Transition,
+    rows: Memberships | None = None,
+    agencies: Sequence[int] = (),
 ) -> Actor:
     """The role ``user`` acts in on this dossier: the first role the transition allows that the
-    user holds in one of the dossier's agencies; else a role they hold (so the rules give the
-    clear "not for your role" refusal); the system for ``None``."""
+    user holds in one of the dossier's agencies (plus ``agencies``: the consulted agency
+    answering); else a role they hold (so the rules give the clear "not for your role"
+    refusal); the system for ``None``."""
     if user is None:
         return SystemActor.SYSTEM
     if user.kind in (UserKind.CITIZEN, UserKind.ORGANISATION):
@@ -283,6 +294,7 @@ def _actor_for(
         dossier.current_agency_id,
         dossier.competent_agency_id,
         *([dossier.lead_agency_id] if dossier.lead_agency_id else []),
+        *agencies,
     ]
     held = _membership_roles(user, ids, rows)
     for role in Role:
@@ -791,12 +803,13 @@ def _act_plan(
     reason: str = "",
     prepare: Prepare | None = None,
     after: Callable[[_Change], None] | None = None,
+    agencies: Sequence[int] = (),
 ) -> _Acted:
     """The in-memory part of :func:`_act`: rules, clock, step and fields applied to ``dossier``
     (``version`` incremented), nothing written; raises before any write when refused."""
     source = DossierStatus(dossier.status)
     cal = _calendar(dossier)
-    role = _actor_for(actor, dossier, TRANSITIONS[action], rows)
+    role = _actor_for(actor, dossier, TRANSITIONS[action], rows, agencies)
     facts = _facts(dossier, cal, moment, action)
     transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
     target = transition.target_from(source)
@@ -853,6 +866,7 @@ def _act(
     reason: str = "",
     prepare: Prepare | None = None,
     after: Callable[[_Change], None] | None = None,
+    agencies: Sequence[int] = (),
 ) -> None:
     """The body of :func:`_apply` on a dossier already loaded and locked in the current
     transaction: :func:`_act_plan`, then the dossier update, the control-sheet row, the clock
@@ -866,6 +880,7 @@ def _act(
         reason=reason,
         prepare=prepare,
         after=after,
+        agencies=agencies,
     )
     change = acted.change
     # The row is locked: the counters on it number the history without reading MAX(seq).
@@ -1467,14 +1482,19 @@ def dossier_answer_consultation(
     dossier: Any,
     consultation: Consultation,
     answer: str,
+    file: File | None = None,
+    content_type: str = "",
     expected_version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """Record the consulted agency's answer to ``consultation`` (Điều 19 khoản 4 điểm c, d). The
-    dossier goes back to appraisal with the last open consultation's answer; while others are
-    still open it stays consulting. The control-sheet row names the consultation answered and
-    how many remain open. An answered consultation, or one of another dossier, is refused
-    (``DossierInvalid``) and nothing changes."""
+    """Record the consulted agency's answer to ``consultation`` (Điều 19 khoản 4 điểm c, d),
+    with its written opinion as a file when given. Either the agency that asked records the
+    answer it received, or an officer of the **consulted agency** answers it directly (reached
+    through the consultation: ``access.lock_dossier_for_consulted_officer``; anyone else gets
+    ``DossierNotFound``). The dossier goes back to appraisal with the last open consultation's
+    answer; while others are still open it stays consulting. The control-sheet row names the
+    consultation answered and how many remain open. An answered consultation, or one of another
+    dossier, is refused (``DossierInvalid``) and nothing changes."""
     if not answer.strip():
         raise DossierInvalid("Phải ghi ý kiến trả lời.")
 
@@ -1489,22 +1509,48 @@ def dossier_answer_consultation(
             )
         row.answered_at = change.at
         row.answer = nfc(answer)
-        row.save(update_fields=["answered_at", "answer", "updated_at"])
+        row.answered_by = actor
+        fields = ["answered_at", "answer", "answered_by", "updated_at"]
+        if file is not None:
+            digest = hashlib.sha256()
+            for chunk in file.chunks():
+                digest.update(chunk)
+            file.seek(0)
+            row.answer_sha256 = digest.hexdigest()
+            row.answer_content_type = content_type or "application/octet-stream"
+            row.answer_file.save(file.name or "y-kien", file, save=False)
+            fields += ["answer_file", "answer_sha256", "answer_content_type"]
+        row.save(update_fields=fields)
         change.event_data = {
             "consultation": row.pk,
             "late": row.due_at < change.at,
             "still_open": change.dossier.consultations.filter(answered_at__isnull=True).count(),
+            **({"file_sha256": row.answer_sha256} if file is not None else {}),
         }
 
-    return _apply(
-        actor=actor,
-        ref=dossier,
-        action=A.CONSULTATION_ANSWERED,
-        at=at,
-        reason=answer,
-        expected_version=expected_version,
-        prepare=prepare,
-    )
+    moment = _now(at)
+    with transaction.atomic():
+        try:
+            loaded, rows = _load(actor, dossier)
+        except DossierNotFound:
+            # Not in the actor's scope: the consulted agency answering its consultation.
+            rows = _memberships(actor) if actor.is_authenticated and actor.is_active else []
+            loaded = lock_dossier_for_consulted_officer(
+                actor, dossier, consultation.pk, _officer_agency_ids(rows)
+            )
+        if expected_version is not None and expected_version != loaded.version:
+            raise DossierConflict(expected=expected_version, actual=loaded.version)
+        _act(
+            dossier=loaded,
+            actor=actor,
+            rows=rows,
+            action=A.CONSULTATION_ANSWERED,
+            moment=moment,
+            reason=answer,
+            prepare=prepare,
+            agencies=[consultation.agency_id],
+        )
+    return loaded
 
 
 def dossier_hand_over_to_partners(
@@ -1551,10 +1597,18 @@ def partner_task_complete(
     *, actor: User | None, task: PartnerTask, note: str = "", at: dt.datetime | None = None
 ) -> PartnerTask:
     """A partner agency reports its part done (no status change; the lead agency then records
-    :func:`dossier_partners_completed`)."""
+    :func:`dossier_partners_completed`). The partner agency's officers reach the dossier through
+    their task (``access.lock_dossier_for_partner_officer``); anyone else: ``DossierNotFound``."""
     moment = _now(at)
     with transaction.atomic():
-        _load(actor, task.dossier_id)
+        try:
+            _load(actor, task.dossier_id)
+        except DossierNotFound:
+            if actor is None:
+                raise
+            # Not in the actor's scope: the partner agency reporting its own part.
+            rows = _memberships(actor) if actor.is_authenticated and actor.is_active else []
+            lock_dossier_for_partner_officer(actor, task.pk, _officer_agency_ids(rows))
         row = PartnerTask.objects.select_for_update().get(pk=task.pk)
         if row.completed_at is None:
             row.completed_at = moment

@@ -18,8 +18,17 @@ from motcua.accounts.roles import Role
 from motcua.catalogue.models import Channel, Fee, ProcedureVersion
 from motcua.catalogue.selectors import procedure_version_for
 from motcua.common.text import fold
+from motcua.dossiers import access
 from motcua.dossiers.access import officer_scope
-from motcua.dossiers.models import RUNNING_STATUSES, Applicant, ApplicantKind, Dossier
+from motcua.dossiers.errors import DossierNotFound
+from motcua.dossiers.models import (
+    RUNNING_STATUSES,
+    Applicant,
+    ApplicantKind,
+    Consultation,
+    Dossier,
+    PartnerTask,
+)
 from motcua.dossiers.selectors import Cursor, dossier_detail
 from motcua.dossiers.workflow import Action, DossierStatus, allowed_actions
 from motcua.workspace.models import (
@@ -401,3 +410,82 @@ def floor_today(ctx: OfficerContext, *, at: dt.datetime | None = None) -> FloorV
         due_tomorrow=running.filter(due_at__gte=tomorrow, due_at__lt=after_tomorrow).count(),
         overdue=overdue,
     )
+
+
+# --- consulted and partner agencies -------------------------------------------------------------
+
+
+@dataclass
+class PartnerWork:
+    """The worklist "Xin ý kiến / phối hợp" of a consulted or partner agency."""
+
+    consultations: list[Consultation]
+    tasks: list[PartnerTask]
+    answered: list[Consultation]
+
+
+_PARTNER_RELATED = (
+    "dossier__procedure_version__procedure",
+    "dossier__competent_agency",
+    "agency",
+)
+
+
+def partner_work(user: Any, ctx: OfficerContext, *, limit: int = PAGE_SIZE) -> PartnerWork:
+    """Consultations addressed to the officer's agencies still to answer and parts of
+    inter-agency dossiers still to do, soonest deadline first, and the last answers given
+    (scoped by ``access.consultations_for_officer`` / ``partner_tasks_for_officer``). Three
+    queries; the open consultations use the partial index ``dossiers_consult_open``."""
+    consultations = access.consultations_for_officer(user, ctx.agency_ids)
+    open_ = consultations.filter(answered_at__isnull=True).order_by("due_at", "id")
+    done = consultations.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+    tasks = (
+        access.partner_tasks_for_officer(user, ctx.agency_ids)
+        .filter(completed_at__isnull=True)
+        .order_by("due_at", "id")
+    )
+    return PartnerWork(
+        consultations=list(open_.select_related(*_PARTNER_RELATED)[:limit]),
+        tasks=list(tasks.select_related(*_PARTNER_RELATED)[:limit]),
+        answered=list(done.select_related(*_PARTNER_RELATED)[:10]),
+    )
+
+
+def consultation_for(user: Any, ctx: OfficerContext, pk: int) -> Consultation:
+    """A consultation addressed to one of the officer's agencies, else ``DossierNotFound``."""
+    row = (
+        access.consultations_for_officer(user, ctx.agency_ids)
+        .select_related(*_PARTNER_RELATED, "answered_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
+        raise DossierNotFound()
+    return row
+
+
+def partner_task_for(user: Any, ctx: OfficerContext, pk: int) -> PartnerTask:
+    """A part of an inter-agency dossier handed to one of the officer's agencies, else
+    ``DossierNotFound``."""
+    row = (
+        access.partner_tasks_for_officer(user, ctx.agency_ids)
+        .select_related(*_PARTNER_RELATED)
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
+        raise DossierNotFound()
+    return row
+
+
+def consultation_readable(user: Any, ctx: OfficerContext, pk: int) -> Consultation:
+    """A consultation for its consulted agency or for anyone whose scope holds its dossier (the
+    agency that asked reads the written opinion); else ``DossierNotFound``."""
+    row = Consultation.objects.filter(pk=pk).filter(
+        Q(agency_id__in=ctx.agency_ids)
+        | Q(dossier__in=Dossier.objects.filter(officer_scope(user, ctx.agency_ids)))
+    )
+    found = row.first() if user.is_authenticated and user.is_active else None
+    if found is None:
+        raise DossierNotFound()
+    return found

@@ -29,7 +29,7 @@ from motcua.common.text import nfc
 from motcua.dossiers import services as engine
 from motcua.dossiers.access import access_dossier_for_officer
 from motcua.dossiers.errors import DossierInvalid
-from motcua.dossiers.models import DocumentForm, Dossier, DossierEvent
+from motcua.dossiers.models import Consultation, DocumentForm, Dossier, DossierEvent
 from motcua.workspace import signing
 from motcua.workspace.models import (
     FeeCollection,
@@ -553,3 +553,31 @@ def result_postal_delivered(
             data={"handover": handover.pk, "delivered_at": delivered_at.isoformat()},
         )
     return delivered, row
+
+
+def consultation_answer(
+    *,
+    actor: User,
+    consultation: Consultation,
+    answer: str,
+    upload: UploadedFile | None,
+    expected_version: int | None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The consulted agency answers (NĐ 118/2025 Điều 19 khoản 4 điểm c): the opinion and,
+    optionally, the signed written opinion as a scan (PDF, JPEG or PNG checked by content, like
+    at intake), through the engine's ``dossier_answer_consultation``."""
+    if upload is not None:
+        problem = check_upload(upload)
+        if problem:
+            raise ValidationFailed(problem)
+    return engine.dossier_answer_consultation(
+        actor=actor,
+        dossier=consultation.dossier_id,
+        consultation=consultation,
+        answer=answer,
+        file=upload,
+        content_type=content_type(upload),
+        expected_version=expected_version,
+        at=at,
+    )

@@ -58,6 +58,7 @@ def officer_view(view: View) -> View:
 def _nav(ctx: selectors.OfficerContext) -> dict[str, Any]:
     return {
         "boxes": selectors.boxes_for(ctx),
+        "is_partner": bool(ctx.agency_ids),
         "is_reception": Role.RECEPTION_OFFICER in ctx.roles,
         "is_director": Role.CENTER_DIRECTOR in ctx.roles,
     }
@@ -721,3 +722,95 @@ def floor(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
     return render(
         request, "workspace/floor.html", {**_nav(ctx), "floor": selectors.floor_today(ctx)}
     )
+
+
+# --- consulted and partner agencies -------------------------------------------------------------
+
+
+@officer_view
+def partner_worklist(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
+    """Xin ý kiến / phối hợp: consultations addressed to the officer's agencies and parts of
+    inter-agency dossiers handed to them (scoped by ``dossiers.access``)."""
+    work = selectors.partner_work(request.user, ctx)
+    now = timezone.now()
+    return render(
+        request,
+        "workspace/partner_worklist.html",
+        {
+            **_nav(ctx),
+            "consultations": [(c, _clock(c.due_at, now, True)) for c in work.consultations],
+            "tasks": [(t, _clock(t.due_at, now, True)) for t in work.tasks],
+            "answered": work.answered,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@officer_view
+def consultation(request: HttpRequest, ctx: selectors.OfficerContext, pk: int) -> HttpResponse:
+    """One consultation as the consulted agency sees it; POST answers it (opinion + file)."""
+    row = selectors.consultation_for(request.user, ctx, pk)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        user = request.user
+        if not isinstance(user, User):
+            raise DossierNotFound()
+        try:
+            version = _int(request.POST.get("version"))
+            if version is None:
+                raise ValidationFailed("Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.")
+            services.consultation_answer(
+                actor=user,
+                consultation=row,
+                answer=request.POST.get("y_kien", ""),
+                upload=request.FILES.get("van_ban"),
+                expected_version=version,
+            )
+        except DossierNotFound:
+            raise
+        except MotcuaError as exc:
+            error = str(exc)
+            status = 409 if isinstance(exc, DossierConflict) else 400
+            row = selectors.consultation_for(request.user, ctx, pk)
+        else:
+            messages.success(request, "Đã gửi ý kiến trả lời.")
+            return redirect("workspace:consultation", pk=pk)
+    return render(
+        request,
+        "workspace/consultation.html",
+        {
+            **_nav(ctx),
+            "c": row,
+            "d": row.dossier,
+            "clock": _clock(row.due_at, timezone.now(), row.answered_at is None),
+            "error": error,
+            "answer": request.POST.get("y_kien", "") if error else "",
+        },
+        status=status,
+    )
+
+
+@officer_view
+def consultation_file(
+    request: HttpRequest, ctx: selectors.OfficerContext, pk: int
+) -> HttpResponseBase:
+    """The written opinion attached to an answer, for the consulted agency and the agency that
+    asked."""
+    row = selectors.consultation_readable(request.user, ctx, pk)
+    if not row.answer_file:
+        raise Http404("Không có văn bản trả lời.")
+    return FileResponse(row.answer_file.open("rb"), content_type=row.answer_content_type or None)
+
+
+@require_POST
+@officer_view
+def partner_task(request: HttpRequest, ctx: selectors.OfficerContext, pk: int) -> HttpResponse:
+    """The partner agency reports its part of an inter-agency dossier done."""
+    row = selectors.partner_task_for(request.user, ctx, pk)
+    user = request.user
+    if not isinstance(user, User):
+        raise DossierNotFound()
+    engine.partner_task_complete(actor=user, task=row, note=request.POST.get("ket_qua", ""))
+    messages.success(request, "Đã báo hoàn thành phần việc phối hợp.")
+    return redirect("workspace:partner_worklist")
