@@ -26,6 +26,9 @@ class FeeCollection(AppendOnlyModel):
     amount = models.PositiveBigIntegerField("số tiền (đồng)")
     method = models.CharField("hình thức nộp", max_length=10, choices=PaymentMethod.choices)
     receipt_number = models.CharField("số biên lai", max_length=40, unique=True)
+    #: The catalogue's fee lines that applied, as chosen at the counter:
+    #: ``[{"fee": id, "description": …, "condition": …, "amount": đồng}, …]``.
+    lines = models.JSONField("các khoản phí, lệ phí", default=list, blank=True)
     collected_at = models.DateTimeField("thu lúc")
     collected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -119,10 +119,75 @@ def version_problem(version: ProcedureVersion, at: dt.datetime) -> str | None:
 
 
 @dataclass(frozen=True)
+class FeeLine:
+    """One fee line of the catalogue that applies to the dossier, with its catalogue amount."""
+
+    fee_id: int
+    description: str
+    condition: str
+    amount: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "fee": self.fee_id,
+            "description": self.description,
+            "condition": self.condition,
+            "amount": self.amount,
+        }
+
+
+@dataclass(frozen=True)
 class FeeInput:
     amount: int
     method: str
     receipt_number: str
+    lines: tuple[FeeLine, ...] = ()
+
+
+def fee_lines(version: ProcedureVersion, channel: str, chosen: Sequence[str]) -> list[FeeLine]:
+    """The fee lines of ``version`` for ``channel`` that apply (NĐ 118/2025 Điều 24; the
+    catalogue's fees with their conditions, docs/catalogue.md): every line without a condition,
+    and the conditional lines the officer ticked (``chosen``: their ids as posted). Amounts are
+    the catalogue's, never the form's. An id that is not a conditional line of this version and
+    channel is refused (``ValidationFailed``)."""
+    fees = list(version.fees.filter(channel=channel).order_by("order", "id"))
+    conditional = {f.pk for f in fees if f.condition.strip()}
+    picked: set[int] = set()
+    for raw in chosen:
+        try:
+            pk = int(str(raw).strip())
+        except ValueError:
+            pk = -1
+        if pk not in conditional:
+            raise ValidationFailed(
+                f"Khoản phí “{str(raw)[:20]}” không thuộc danh mục phí, lệ phí có điều kiện của "
+                f"thủ tục {version.procedure.code} cho hình thức nộp này; hãy tải lại trang."
+            )
+        picked.add(pk)
+    return [
+        FeeLine(f.pk, f.description, f.condition, int(f.amount))
+        for f in fees
+        if not f.condition.strip() or f.pk in picked
+    ]
+
+
+def fee_for_intake(
+    version: ProcedureVersion,
+    channel: str,
+    chosen: Sequence[str],
+    *,
+    method: str,
+    receipt_number: str,
+) -> FeeInput:
+    """The fee to collect: the sum of the applying lines' catalogue amounts (:func:`fee_lines`);
+    whatever total the form shows is not read."""
+    lines = tuple(fee_lines(version, channel, chosen))
+    return FeeInput(
+        amount=sum(line.amount for line in lines),
+        method=method,
+        receipt_number=receipt_number,
+        lines=lines,
+    )
 
 
 class Decision:
@@ -268,6 +333,7 @@ def fee_collect(
             amount=fee.amount,
             method=PaymentMethod(fee.method).value,
             receipt_number=number,
+            lines=[line.as_json() for line in fee.lines],
             collected_at=moment,
             collected_by=actor,
         )
@@ -277,7 +343,12 @@ def fee_collect(
             object_type=OBJECT_TYPE,
             object_id=str(dossier.uuid),
             agency_id=dossier.receiving_agency_id,
-            data={"amount": fee.amount, "method": fee.method, "receipt": number},
+            data={
+                "amount": fee.amount,
+                "method": fee.method,
+                "receipt": number,
+                "fees": [line.fee_id for line in fee.lines],
+            },
         )
     return row
 

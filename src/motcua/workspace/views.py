@@ -571,7 +571,8 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
         "version": version,
         "documents": documents,
         "fees": fees,
-        "fee_total": sum(f.amount for f in fees),
+        "fee_total": sum(f.amount for f in fees if not f.condition.strip()),
+        "fees_chosen": [],
         "forms": DocumentForm.choices,
         "return_methods": ReturnMethod.choices,
         "payment_methods": PaymentMethod.choices,
@@ -617,17 +618,21 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
         enterprise_code=post.get("ma_so_doanh_nghiep", "").strip(),
     )
     decision = post.get("quyet_dinh", services.Decision.ACCEPT)
-    fee = None
-    if fees and decision == services.Decision.ACCEPT:
-        fee = services.FeeInput(
-            amount=sum(f.amount for f in fees),
-            method=post.get("hinh_thuc_nop_phi", ""),
-            receipt_number=post.get("so_bien_lai", ""),
-        )
     return_method = post.get("nhan_ket_qua", ReturnMethod.COUNTER)
     context["values"] = {**context["values"], **{k: v for k, v in post.items() if v}}
     context["missing"] = services.missing_documents(items)
+    context["fees_chosen"] = post.getlist("phi")
     try:
+        fee = None
+        if fees and decision == services.Decision.ACCEPT:
+            # The amounts are the catalogue's: the total shown on the form is never read.
+            fee = services.fee_for_intake(
+                version,
+                "direct",
+                post.getlist("phi"),
+                method=post.get("hinh_thuc_nop_phi", ""),
+                receipt_number=post.get("so_bien_lai", ""),
+            )
         dossier = services.intake(
             actor=request.user,  # type: ignore[arg-type]
             version=version,

@@ -53,6 +53,16 @@
     var out = document.getElementById("con-thieu");
     if (out) { out.textContent = missing.length ? "Còn thiếu: " + missing.join("; ") : "Đã đủ thành phần hồ sơ."; }
   });
+  // Intake: the fee total as conditional fee lines are ticked (the server recomputes it).
+  document.addEventListener("change", function (ev) {
+    if (!ev.target.matches || !ev.target.matches("[data-fee]")) { return; }
+    var total = 0;
+    document.querySelectorAll("[data-fee]").forEach(function (box) {
+      if (box.checked) { total += parseInt(box.getAttribute("data-fee"), 10) || 0; }
+    });
+    var out = document.querySelector("[data-fee-total]");
+    if (out) { out.textContent = String(total); }
+  });
   var error = document.getElementById("loi");
   var first = document.querySelector("[data-focus-first] a");
   if (error) { error.focus(); } else if (first) { first.focus(); }
