@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from motcua.accounts.access import memberships_of
 from motcua.accounts.roles import Role
@@ -48,7 +50,7 @@ class Box:
     """One worklist (hộp công việc): the statuses it holds and whose agency counts."""
 
     slug: str
-    label: str
+    label: str | Promise
     statuses: tuple[str, ...] = ()
     roles: frozenset[Role] = frozenset()
     #: "current" — the agency holding the dossier; "receiving" — the one-stop unit.
@@ -64,49 +66,49 @@ _ALL = _RECEPTION | _DEPARTMENT | {Role.AUDITOR}
 BOXES: tuple[Box, ...] = (
     Box(
         "truc-tuyen",
-        "Hồ sơ trực tuyến chờ tiếp nhận",
+        _("Hồ sơ trực tuyến chờ tiếp nhận"),
         (S.SUBMITTED,),
         _RECEPTION,
         "receiving",
         channel=Channel.ONLINE,
     ),
-    Box("moi-tiep-nhan", "Mới tiếp nhận, chờ chuyển", (S.SUBMITTED, S.RECEIVED), _RECEPTION),
+    Box("moi-tiep-nhan", _("Mới tiếp nhận, chờ chuyển"), (S.SUBMITTED, S.RECEIVED), _RECEPTION),
     Box(
         "cua-toi",
-        "Được giao cho tôi",
+        _("Được giao cho tôi"),
         tuple(RUNNING_STATUSES),
         frozenset({Role.SPECIALIST}),
         mine=True,
     ),
     Box(
         "dang-xu-ly",
-        "Đang xử lý",
+        _("Đang xử lý"),
         (S.AWAITING_ASSIGNMENT, S.APPRAISING, S.CONSULTING, S.AWAITING_PAYMENT),
         _DEPARTMENT | {Role.AUDITOR},
     ),
     Box(
         "cho-duyet",
-        "Chờ phê duyệt, ký",
+        _("Chờ phê duyệt, ký"),
         (S.AWAITING_APPROVAL, S.AWAITING_SIGNATURE),
         _DEPARTMENT | {Role.AUDITOR},
     ),
     Box(
         "bo-sung",
-        "Yêu cầu bổ sung",
+        _("Yêu cầu bổ sung"),
         (S.SUPPLEMENT_REQUESTED_AT_RECEPTION, S.SUPPLEMENT_REQUESTED),
         _ALL,
         "receiving",
     ),
     Box(
         "cho-tra",
-        "Kết quả chờ trả",
+        _("Kết quả chờ trả"),
         (S.RESOLVED, S.REFUSED_AFTER_APPRAISAL),
         _RECEPTION,
         "receiving",
     ),
-    Box("sap-den-han", "Sắp đến hạn (2 ngày)", tuple(RUNNING_STATUSES), _ALL, "any"),
-    Box("qua-han", "Quá hạn", tuple(RUNNING_STATUSES), _ALL, "any"),
-    Box("lien-thong", "Liên thông", (S.AT_PARTNER_AGENCIES,), _ALL, "any"),
+    Box("sap-den-han", _("Sắp đến hạn (2 ngày)"), tuple(RUNNING_STATUSES), _ALL, "any"),
+    Box("qua-han", _("Quá hạn"), tuple(RUNNING_STATUSES), _ALL, "any"),
+    Box("lien-thong", _("Liên thông"), (S.AT_PARTNER_AGENCIES,), _ALL, "any"),
 )
 BOX_BY_SLUG = {b.slug: b for b in BOXES}
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.accounts.access import is_officer
@@ -111,15 +112,22 @@ def worklist(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpRespons
 def _clock(due: dt.datetime | None, now: dt.datetime, running: bool) -> dict[str, Any]:
     """The clock shown beside a dossier: time left (or late by), in words."""
     if due is None:
-        return {"text": "Chưa tính thời hạn", "css": ""}
+        return {"text": _("Chưa tính thời hạn"), "css": ""}
     delta = due - now
     hours = abs(delta.total_seconds()) / 3600
-    span = f"{hours:.0f} giờ" if hours < 48 else f"{hours / 24:.0f} ngày"
+    span = (
+        _("%(n)s giờ") % {"n": f"{hours:.0f}"}
+        if hours < 48
+        else _("%(n)s ngày") % {"n": f"{hours / 24:.0f}"}
+    )
     if not running:
-        return {"text": f"Hạn {timezone.localtime(due):%H:%M %d/%m/%Y}", "css": ""}
+        return {
+            "text": _("Hạn %(due)s") % {"due": f"{timezone.localtime(due):%H:%M %d/%m/%Y}"},
+            "css": "",
+        }
     if delta.total_seconds() < 0:
-        return {"text": f"Quá hạn {span}", "css": "late"}
-    return {"text": f"Còn {span}", "css": "ok" if hours >= 24 else "soon"}
+        return {"text": _("Quá hạn %(span)s") % {"span": span}, "css": "late"}
+    return {"text": _("Còn %(span)s") % {"span": span}, "css": "ok" if hours >= 24 else "soon"}
 
 
 def _row(d: Any, now: dt.datetime) -> dict[str, Any]:
@@ -129,7 +137,7 @@ def _row(d: Any, now: dt.datetime) -> dict[str, Any]:
         d.decision_due_at if online_wait else d.due_at, now, running or bool(online_wait)
     )
     if online_wait:
-        clock["text"] = "Tiếp nhận trong 8 giờ làm việc: " + clock["text"].lower()
+        clock["text"] = _("Tiếp nhận trong 8 giờ làm việc: ") + clock["text"].lower()
     return {"d": d, "clock": clock, "early": _early_result(d)}
 
 
@@ -350,7 +358,7 @@ def _perform(request: HttpRequest, code: str, action: Action) -> str:
         engine.dossier_correct_result(**common, note=note)
     else:
         raise ValidationFailed("Thao tác này chưa thực hiện được tại không gian làm việc.")
-    return f"Đã thực hiện: {action.label}."
+    return _("Đã thực hiện: %(action)s.") % {"action": action.label}
 
 
 def _supplement_documents(request: HttpRequest) -> list[engine.DocumentInput]:
@@ -651,7 +659,7 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "workspace/intake_form.html", context, status=400)
     if decision == services.Decision.ACCEPT:
-        messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}.")
+        messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
         return redirect("workspace:receipt", code=dossier.code)
     label = "yêu cầu bổ sung" if decision == services.Decision.SUPPLEMENT else "từ chối tiếp nhận"
     messages.success(request, f"Đã {label} hồ sơ {dossier.code}; in phiếu cho người nộp.")
@@ -779,7 +787,7 @@ def consultation(request: HttpRequest, ctx: selectors.OfficerContext, pk: int) -
             status = 409 if isinstance(exc, DossierConflict) else 400
             row = selectors.consultation_for(request.user, ctx, pk)
         else:
-            messages.success(request, "Đã gửi ý kiến trả lời.")
+            messages.success(request, _("Đã gửi ý kiến trả lời."))
             return redirect("workspace:consultation", pk=pk)
     return render(
         request,
@@ -817,5 +825,5 @@ def partner_task(request: HttpRequest, ctx: selectors.OfficerContext, pk: int) -
     if not isinstance(user, User):
         raise DossierNotFound()
     engine.partner_task_complete(actor=user, task=row, note=request.POST.get("ket_qua", ""))
-    messages.success(request, "Đã báo hoàn thành phần việc phối hợp.")
+    messages.success(request, _("Đã báo hoàn thành phần việc phối hợp."))
     return redirect("workspace:partner_worklist")
