@@ -73,3 +73,23 @@ def test_intake_and_partner_pages_in_english(world: World, login: Callable[[Any]
     assert "Look up the applicant by personal ID" in page
     page = client.get("/can-bo/phoi-hop/").content.decode()
     assert "Consultations awaiting an answer" in page
+
+
+def test_shared_msgids_agree_with_the_catalogues_it_would_override() -> None:
+    """Django merges every app's catalogue into one, the first app in INSTALLED_APPS winning: a
+    Vietnamese text the workspace translated differently from an app listed after it would
+    change that app's pages."""
+    from django.apps import apps
+    from tests.test_translations import CATALOGUES, parse_po
+
+    order = [config.label for config in apps.get_app_configs()]
+    later = set(order[order.index("workspace") + 1 :])
+    mine, _ = parse_po(next(p for p in CATALOGUES if p.parts[-5] == "workspace"))
+    clashes = []
+    for po in CATALOGUES:
+        if po.parts[-5] not in later:
+            continue
+        theirs, _ = parse_po(po)
+        clashes += [(po.parts[-5], m) for m in mine if m in theirs and theirs[m] != mine[m]]
+    assert later & {po.parts[-5] for po in CATALOGUES}  # the portal's catalogue is checked
+    assert not clashes
