@@ -123,6 +123,10 @@ class ApplicantInput:
     organisation_name: str = ""
     enterprise_code: str = ""
     user: User | None = None
+    #: ``user``'s ownership of this personal ID / enterprise code is proven (signed in through
+    #: the national identity provider, which asserts the ID). Only then may an applicant the
+    #: administration already holds be linked to the account (see :func:`applicant_upsert`).
+    identity_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,14 @@ def _errors(exc: ValidationError) -> str:
 
 def applicant_upsert(data: ApplicantInput) -> Applicant:
     """Find the applicant by personal ID (person) or enterprise code (organisation) and update
-    the details given, or create one. Raises ``ValidationFailed`` with Vietnamese messages."""
+    the details given, or create one. Raises ``ValidationFailed`` with Vietnamese messages.
+
+    A citizen's account (``data.user``) sees every dossier of the applicant linked to it, so an
+    applicant already on record — received at a counter, or linked to another account — is
+    linked to, or changed by, an account only when that account's identity for this ID is
+    proven (``data.identity_verified``) and no other account holds it; a typed ID alone never
+    opens someone else's dossiers (Decree 118/2025 art. 5: personal data protected; Decree
+    13/2023 on personal data)."""
     kind = ApplicantKind(data.kind)
     existing: Applicant | None = None
     if kind is ApplicantKind.PERSON and data.personal_id.strip():
@@ -179,6 +190,17 @@ def applicant_upsert(data: ApplicantInput) -> Applicant:
         existing = Applicant.objects.filter(
             kind=kind, enterprise_code=data.enterprise_code.strip()
         ).first()
+    if (
+        data.user is not None
+        and existing is not None
+        and existing.user_id != data.user.pk
+        and (existing.user_id is not None or not data.identity_verified)
+    ):
+        raise ValidationFailed(
+            "Số định danh cá nhân (mã số doanh nghiệp) này đã có trong hồ sơ của cơ quan nhưng "
+            "chưa được xác minh là của tài khoản này. Hãy đăng nhập bằng tài khoản định danh "
+            "điện tử để xác minh, hoặc nộp hồ sơ tại Bộ phận Một cửa."
+        )
     applicant = existing or Applicant(kind=kind)
     values = {
         "full_name": nfc(data.full_name),

@@ -671,6 +671,11 @@ def draft_submit(draft: Draft, *, receiving_agency: Agency, return_method: str) 
                 email=a.get("email", ""),
                 address=a.get("address", ""),
                 user=user,
+                # Proven only by the national identity provider, for the account's own ID.
+                identity_verified=bool(profile_of(user).oidc_subject)
+                and not organisation
+                and bool(user.personal_id)
+                and user.personal_id == a.get("personal_id", ""),
             ),
             documents=_documents(files),
             return_method=return_method,
