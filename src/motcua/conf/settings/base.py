@@ -302,6 +302,18 @@ MOTCUA_INTEGRATION_ALERT_EMAILS = env_list(
     "(default: the active superusers' addresses).",
 )
 
+# Request bodies other than file uploads (the API's JSON with base64 documents): one 2 MB
+# document is about 2.7 MB in base64, so 3 MB lets the API's documented per-file limit through.
+DATA_UPLOAD_MAX_MEMORY_SIZE = (
+    env_int(
+        "MOTCUA_REQUEST_BODY_MAX_MB",
+        3,
+        help="Largest request body other than file uploads (the API's JSON), in megabytes.",
+    )
+    * 1024
+    * 1024
+)
+
 # Officer workspace (docs/workspace.md): scans at the counter, public tracking links on the
 # forms, and the agency certificate that signs results (PAdES, pyhanko).
 MOTCUA_UPLOAD_MAX_MB = env_int(
