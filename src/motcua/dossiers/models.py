@@ -98,6 +98,7 @@ class Applicant(TimeStampedModel):
         blank=True,
         related_name="applicant_profiles",
         verbose_name="tài khoản công dân",
+        db_index=False,  # a composite index leads with this column
     )
     search_key = models.CharField("khóa tìm kiếm", max_length=600, editable=False, default="")
 
@@ -185,18 +186,21 @@ class Dossier(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="dossiers_received",
         verbose_name="cơ quan tiếp nhận",
+        db_index=False,  # a composite index leads with this column
     )
     competent_agency = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
         related_name="dossiers_competent",
         verbose_name="cơ quan có thẩm quyền",
+        db_index=False,  # a composite index leads with this column
     )
     current_agency = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
         related_name="dossiers_current",
         verbose_name="cơ quan đang giữ hồ sơ",
+        db_index=False,  # a composite index leads with this column
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -205,6 +209,7 @@ class Dossier(TimeStampedModel):
         blank=True,
         related_name="dossiers_assigned",
         verbose_name="chuyên viên xử lý",
+        db_index=False,  # a composite index leads with this column
     )
     current_step = models.ForeignKey(
         "catalogue.ProcessStep",
@@ -227,7 +232,11 @@ class Dossier(TimeStampedModel):
         "hình thức nhận kết quả", max_length=10, choices=ReturnMethod.choices
     )
     applicant = models.ForeignKey(
-        Applicant, on_delete=models.PROTECT, related_name="dossiers", verbose_name="người nộp"
+        Applicant,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name="người nộp",
+        db_index=False,  # a composite index leads with this column
     )
     summary = models.CharField("nội dung yêu cầu", max_length=500, blank=True)
     # Dates of the national sync (rules.md §4.3: NgayNopHoSo, NgayTiepNhan, NgayHenTra, …).
@@ -366,7 +375,11 @@ class DossierEvent(AppendOnlyModel):
     any other action, with the step's due moment and its timeliness. Append-only."""
 
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.PROTECT, related_name="events", verbose_name="hồ sơ"
+        Dossier,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name="hồ sơ",
+        db_index=False,  # a composite index leads with this column
     )
     seq = models.PositiveIntegerField("số thứ tự")
     action = models.CharField("thao tác", max_length=40, choices=Action.choices)
@@ -450,7 +463,11 @@ class ClockEvent(AppendOnlyModel):
     events with ``clock.replay_due`` gives ``Dossier.due_at`` (tested). Append-only."""
 
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.PROTECT, related_name="clock_events", verbose_name="hồ sơ"
+        Dossier,
+        on_delete=models.PROTECT,
+        related_name="clock_events",
+        verbose_name="hồ sơ",
+        db_index=False,  # a composite index leads with this column
     )
     seq = models.PositiveIntegerField("số thứ tự")
     kind = models.CharField("loại", max_length=20, choices=ClockKind.choices)
