@@ -358,6 +358,15 @@ class Dossier(TimeStampedModel):
     def __str__(self) -> str:
         return self.code or f"Hồ sơ nháp {self.uuid}"
 
+    @property
+    def result_ready_early(self) -> bool:
+        """A result decided before the due moment and not yet returned: the applicant is told
+        first (NĐ 118/2025 Điều 22)."""
+        return self.outcome == Timeliness.EARLY and self.status in (
+            DossierStatus.RESOLVED,
+            DossierStatus.REFUSED_AFTER_APPRAISAL,
+        )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a stored code never changes (NĐ 118/2025 Điều 28)."""
         update_fields = kwargs.get("update_fields")

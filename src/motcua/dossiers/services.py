@@ -696,23 +696,9 @@ def _step_due(change: _Change, step: ProcessStep, index: int | None) -> dt.datet
     d = change.dossier
     if d.due_at is None or index is None:
         return None
-    return clock.split_remaining(
-        change.calendar, change.at, d.due_at, step.share, _remaining_share(_steps(d), index)
-    )
-
-
-_REMAINING: dict[tuple[tuple[int, Decimal], ...], list[Decimal]] = {}
-
-
-def _remaining_share(steps: list[ProcessStep], index: int) -> Decimal:
-    """The shares of ``steps[index:]`` added up (each version's sums computed once)."""
-    key = tuple((s.id, s.share) for s in steps)
-    sums = _REMAINING.get(key)
-    if sums is None:
-        sums = [sum((s.share for s in steps[i:]), Decimal(0)) for i in range(len(steps))]
-        if len(_REMAINING) < 10_000:
-            _REMAINING[key] = sums
-    return sums[index]
+    steps = _steps(d)
+    remaining = sum((s.share for s in steps[index:]), Decimal(0))
+    return clock.split_remaining(change.calendar, change.at, d.due_at, step.share, remaining)
 
 
 #: The sequence counters on ``Dossier``, saved with every action that writes history.

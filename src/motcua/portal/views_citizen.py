@@ -295,8 +295,10 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     profile = services.profile_of(user)
     org = services.organisation_of(user)
+    context: dict[str, Any] = {"profile": profile}
+    form: Any
     if org is not None:
-        form: Any = f.OrganisationFields(
+        form = f.OrganisationFields(
             _data(request),
             initial={
                 "name": org.name,
@@ -304,31 +306,22 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                 "representative": org.representative,
             },
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                changed = services.organisation_update(user, form.cleaned_data)
-            except ValidationFailed as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request, _("Đã lưu thông tin.") if changed else _("Không có gì thay đổi.")
-                )
-                return redirect("portal:profile")
-        return render(
-            request, "portal/profile.html", {"form": form, "profile": profile, "organisation": org}
-        )
-    initial = {
-        "full_name": user.full_name,
-        "personal_id": user.personal_id,
-        "phone": user.phone,
-        "email": user.email,
-        "date_of_birth": profile.date_of_birth,
-        "address": profile.address,
-    }
-    form = f.ProfileForm(_data(request), initial=initial)
+        update: Any = services.organisation_update
+        context["organisation"] = org
+    else:
+        initial = {
+            "full_name": user.full_name,
+            "personal_id": user.personal_id,
+            "phone": user.phone,
+            "email": user.email,
+            "date_of_birth": profile.date_of_birth,
+            "address": profile.address,
+        }
+        form = f.ProfileForm(_data(request), initial=initial)
+        update = services.profile_update
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.profile_update(user, form.cleaned_data)
+            changed = update(user, form.cleaned_data)
         except ValidationFailed as exc:
             form.add_error(None, str(exc))
         else:
@@ -336,7 +329,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                 request, _("Đã lưu thông tin.") if changed else _("Không có gì thay đổi.")
             )
             return redirect("portal:profile")
-    return render(request, "portal/profile.html", {"form": form, "profile": profile})
+    return render(request, "portal/profile.html", {**context, "form": form})
 
 
 @citizen_required

@@ -138,12 +138,7 @@ def _row(d: Any, now: dt.datetime) -> dict[str, Any]:
     )
     if online_wait:
         clock["text"] = _("Tiếp nhận trong 8 giờ làm việc: ") + clock["text"].lower()
-    return {"d": d, "clock": clock, "early": _early_result(d)}
-
-
-def _early_result(d: Any) -> bool:
-    """A result ready before its due moment: the applicant is told first (NĐ 118/2025 Điều 22)."""
-    return d.outcome == "early" and d.status in ("resolved", "refused_after_appraisal")
+    return {"d": d, "clock": clock, "early": d.result_ready_early}
 
 
 # --- the dossier page -------------------------------------------------------------------------
@@ -195,7 +190,7 @@ def _page_context(request: HttpRequest, ctx: selectors.OfficerContext, code: str
         "page": page,
         "d": d,
         "clock": _clock(d.due_at, now, d.clock_state == "running"),
-        "early_result": _early_result(d),
+        "early_result": d.result_ready_early,
         "actions": page.actions,
         "reason_actions": REASON_ACTIONS,
         "specialists": specialists,
@@ -579,7 +574,8 @@ def intake(request: HttpRequest, ctx: selectors.OfficerContext) -> HttpResponse:
         "version": version,
         "documents": documents,
         "fees": fees,
-        "fee_total": sum(f.amount for f in fees if not f.condition.strip()),
+        # What is charged before any conditional line is ticked (the service's own rule).
+        "fee_total": sum(line.amount for line in services.fee_lines(version, "direct", [])),
         "fees_chosen": [],
         "forms": DocumentForm.choices,
         "return_methods": ReturnMethod.choices,
