@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from motcua.demo.services import DEMO_PASSWORD, demo_prepare
 
@@ -20,8 +21,10 @@ def test_administrator_signs_in_and_finds_a_procedure(live_server: Any, page: An
     page.get_by_label("Tên đăng nhập").fill("quantri")
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    # Wait for the sign-in to land before leaving the page (a goto would abort its POST).
+    page.wait_for_url(lambda url: "/dang-nhap/" not in url)
     page.goto(f"{live_server.url}/quan-tri/catalogue/procedure/?q=dang+ky+tam+tru")
-    assert page.get_by_role("link", name="1.004194").is_visible()
+    expect(page.get_by_role("link", name="1.004194")).to_be_visible()
     assert "Đăng ký tạm trú" in page.content()
     page.screenshot(path="var/screenshot-admin-catalogue.png", full_page=True)
 
@@ -32,8 +35,11 @@ def test_wrong_password_is_refused_in_vietnamese(live_server: Any, page: Any) ->
     page.get_by_label("Tên đăng nhập").fill("quantri")
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
     page.get_by_role("button", name="Đăng nhập").click()
+    # The refusal is a new page: wait for its alert (the URL is the same before and after).
+    alert = page.get_by_role("alert").first
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
     assert "/dang-nhap/" in page.url
-    assert page.get_by_role("alert").first.is_visible()
 
 
 def test_sign_in_and_home_pages_pass_axe(live_server: Any, page: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from motcua.demo.services import DEMO_PASSWORD, demo_prepare
 
@@ -20,6 +21,7 @@ def _sign_in(page: Any, url: str, username: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/dang-nhap/" not in url)
 
 
 def _demo_with_ratings() -> None:
@@ -49,7 +51,7 @@ def test_dashboards_report_and_public_page(live_server: Any, page: Any) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{live_server.url}/cong-khai/?ky={year}")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert "Đúng hạn, trước hạn" in page.content()
     assert_accessible(page, context="/cong-khai/")
     page.screenshot(path="var/monitoring-public.png", full_page=True)
@@ -62,7 +64,7 @@ def test_dashboards_report_and_public_page(live_server: Any, page: Any) -> None:
     page.screenshot(path="var/monitoring-director.png", full_page=True)
     # Drill down from the "received" count to its dossiers.
     page.locator("a[href*='chi_so=received&']").first.click()
-    assert "hồ sơ" in page.content()
+    expect(page.locator("body")).to_contain_text("hồ sơ")
     assert_accessible(page, context="/giam-sat/ho-so/")
 
     page.goto(f"{live_server.url}/giam-sat/bao-cao/?ky={year}")

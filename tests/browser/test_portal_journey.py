@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 from tests.browser.axe import assert_accessible
 from tests.portal.conftest import (  # noqa: F401 - fixtures used by name
     PDF,
@@ -99,7 +100,7 @@ def test_citizen_journey(live_server: Any, browser: Any, portal: Portal) -> None
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
     page.get_by_label("Mã xác minh (6 chữ số)").fill(code)
     page.get_by_role("button", name="Xác minh").click()
-    assert "Tài khoản đã được xác minh" in page.content()
+    expect(page.locator("body")).to_contain_text("Tài khoản đã được xác minh")
 
     # 3. Submit: applicant, the procedure's own fields, uploads, payment, review.
     page.goto(f"{url}/thu-tuc/1.009972/")
@@ -130,10 +131,10 @@ def test_citizen_journey(live_server: Any, browser: Any, portal: Portal) -> None
     page.get_by_role("button", name="Thanh toán trực tuyến 75000 đồng").click()
     _check(page, "cổng thanh toán thử nghiệm")
     page.get_by_role("button", name="Xác nhận thanh toán").click()
-    assert "Đã thanh toán 75000 đồng" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã thanh toán 75000 đồng")
     page.get_by_label("Tôi cam đoan thông tin khai là đúng sự thật.").check()
     page.get_by_role("button", name="Nộp hồ sơ").click()
-    assert "Đã nộp hồ sơ. Mã hồ sơ của bạn là" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã nộp hồ sơ. Mã hồ sơ của bạn là")
     dossier = Dossier.objects.get()
     assert dossier.code in page.content()
     assert dossier.status == "submitted"
@@ -158,7 +159,7 @@ def test_citizen_journey(live_server: Any, browser: Any, portal: Portal) -> None
         "#tep-bo-sung", {"name": "mat-bang.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.get_by_role("button", name="Gửi bổ sung").click()
-    assert "Đã gửi hồ sơ bổ sung" in page.content()
+    expect(page.locator("body")).to_contain_text("Đã gửi hồ sơ bổ sung")
     assert page.locator("#tinh-trang").inner_text() == "Đang thẩm định"
 
     # 6. The result is signed (PAdES) and returned; the citizen downloads it and rates.
@@ -185,7 +186,7 @@ def test_citizen_journey(live_server: Any, browser: Any, portal: Portal) -> None
     _check(page, "đánh giá")
     page.get_by_label("Rất hài lòng").check()
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert "Cảm ơn bạn đã đánh giá" in page.content()
+    expect(page.locator("body")).to_contain_text("Cảm ơn bạn đã đánh giá")
     assert Rating.objects.get().source == "portal"
     page.screenshot(path="var/screenshot-portal-dossier.png", full_page=True)
     context.close()
@@ -199,13 +200,13 @@ def test_citizen_journey(live_server: Any, browser: Any, portal: Portal) -> None
     assert "Cấp giấy phép" not in track.content()
     track.get_by_label("4 chữ số cuối số điện thoại hoặc số định danh cá nhân").fill("9999")
     track.get_by_role("button", name="Tra cứu").click()
-    assert "Không tìm thấy hồ sơ khớp" in track.content()
+    expect(track.locator("body")).to_contain_text("Không tìm thấy hồ sơ khớp")
     assert "Hoàng" not in track.content()
     assert "Đã trả kết quả" not in track.content()
     _check(track, "tra cứu sai")
     track.get_by_label("4 chữ số cuối số điện thoại hoặc số định danh cá nhân").fill("1122")
     track.get_by_role("button", name="Tra cứu").click()
-    assert "Đã trả kết quả" in track.content()
+    expect(track.locator("body")).to_contain_text("Đã trả kết quả")
     assert "056190005678" not in track.content()
     assert "•••" in track.content()
     _check(track, "kết quả tra cứu")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 from tests.queueing.conftest import Queue, queue  # noqa: F401  (the fixture)
 
 from motcua.queueing.models import Priority, Ticket, TicketStatus
@@ -138,13 +139,13 @@ def test_a_morning_at_the_counters(
     first.reload()
     assert "Đang phục vụ" in first.content()
     first.get_by_role("button", name="Kết thúc phục vụ").click()
-    assert "Mời công dân đánh giá" in first.content()
+    expect(first.locator("body")).to_contain_text("Mời công dân đánh giá")
 
     # The rating screen at that counter.
     rating = _page(browser, contexts, live_server)
     rating.goto(f"{url}/xep-hang/danh-gia/{first_counter.device_key}/")
     rating.get_by_role("button", name="Rất hài lòng").click()
-    assert "Cảm ơn" in rating.content()
+    expect(rating.locator("body")).to_contain_text("Cảm ơn")
     given = Rating.objects.get()
     assert given.source == Source.COUNTER_DEVICE
     assert given.subject == f"ticket:{t3.pk}"
@@ -154,12 +155,12 @@ def test_a_morning_at_the_counters(
     # --- Ticket 1 is transferred to group B; ticket 2 does not come. ---------------------------
     second.get_by_label("Chuyển vé đến").select_option(f"nhom:{queue.b.pk}")
     second.get_by_role("button", name="Chuyển", exact=True).click()
-    assert "Đã chuyển số 1" in second.content()
+    expect(second.locator("body")).to_contain_text("Đã chuyển số 1")
     second.get_by_role("button", name="Gọi số tiếp theo").click()
     assert second.locator("[data-current]").inner_text() == "2"
     board.wait_for_function("document.getElementById('announce').textContent.includes('số 2 ')")
     second.get_by_role("button", name="Vắng mặt (bỏ qua)").click()
-    assert "Số 2: vắng mặt" in second.content()
+    expect(second.locator("body")).to_contain_text("Số 2: vắng mặt")
 
     # Counter 3 serves group B: the transferred ticket keeps its earlier place before #4.
     c3 = _page(browser, contexts, live_server, queue.o3)

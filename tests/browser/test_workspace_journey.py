@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from tests.browser.axe import assert_accessible
 from tests.dossiers.conftest import World
@@ -68,7 +69,7 @@ def _act(
         details.get_by_label(field).set_input_files(value)
     details.get_by_role("button", name=label).click()
     page.wait_for_load_state()
-    assert page.get_by_text(f"Đã thực hiện: {label}").is_visible(), page.content()[:3000]
+    expect(page.get_by_text(f"Đã thực hiện: {label}")).to_be_visible()
 
 
 def _wait_for_focus(page: Any, name: str) -> None:
@@ -103,7 +104,7 @@ def test_counter_to_department_to_counter(
     page.keyboard.type("056190000001")  # look-up field has the focus
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"cccd="))
-    assert page.get_by_text("Chưa có người nộp này").is_visible()
+    expect(page.get_by_text("Chưa có người nộp này")).to_be_visible()
     page.get_by_label("Họ và tên").focus()
     page.keyboard.type("Nguyễn Văn An")
     page.get_by_label("Ngày sinh").focus()
@@ -135,7 +136,7 @@ def test_counter_to_department_to_counter(
 
     # The worklist shows it with its clock; forward it to the competent agency.
     page.goto(f"{live_server.url}/can-bo/?hop=moi-tiep-nhan")
-    assert page.get_by_role("link", name=code).is_visible()
+    expect(page.get_by_role("link", name=code)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= OFFICE["width"]
     page.screenshot(path=str(shots / "workspace-worklist.png"), full_page=True)
     assert_accessible(page, context="/can-bo/ worklist")
@@ -188,7 +189,7 @@ def test_counter_to_department_to_counter(
     # 4. A phone: the worklist and the dossier still work at 390 px.
     phone = _sign_in(browser, live_server, world.reception, PHONE)
     phone.goto(f"{live_server.url}/can-bo/ho-so/{code}/")
-    assert phone.get_by_text("Đã trả kết quả").first.is_visible()
+    expect(phone.get_by_text("Đã trả kết quả").first).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 2, f"page is {width} px wide on a phone"
     phone.screenshot(path=str(shots / "workspace-phone.png"), full_page=True)
