@@ -134,43 +134,60 @@ _JSON = st.recursive(
     data=st.dictionaries(st.text(max_size=8), _JSON, max_size=4),
     actor_repr=st.text(max_size=20),
     object_id=st.text(min_size=1, max_size=20),
-    agency_id=st.none() | st.integers(min_value=1),
+    agency_id=st.none() | st.integers(min_value=1) | st.just(True),
+    actor_id=st.none() | st.integers(min_value=1),
+    action=st.text(max_size=12),
+    object_type=st.text(max_size=12),
+    chain=st.integers(min_value=0, max_value=10_000),
+    seq=st.integers(min_value=1),
+    prev_hash=st.text(max_size=64),
 )
 def test_spliced_hash_is_the_hash_of_the_whole_canonical_payload(
-    data: dict, actor_repr: str, object_id: str, agency_id: int | None
+    data: dict,
+    actor_repr: str,
+    object_id: str,
+    agency_id: int | None,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    chain: int,
+    seq: int,
+    prev_hash: str,
 ) -> None:
-    """``entry_hash_with_data_json`` (bulk writers) gives what hashing the whole payload gives."""
+    """``entry_hash_with_data_json`` (bulk writers; the written-out text for the common exact
+    types, the encoder otherwise — ``True`` here) gives what hashing the whole payload gives:
+    quotes, backslashes, control characters and Vietnamese text included."""
 
     from motcua.audit.chain import canonical_at, canonical_json, entry_hash
 
     at = datetime(2026, 3, 2, 2, 0, 0, 123, tzinfo=UTC)
     payload = {
         "v": 1,
-        "chain": 3,
-        "seq": 42,
+        "chain": chain,
+        "seq": seq,
         "at": canonical_at(at),
-        "actor_id": 7,
+        "actor_id": actor_id,
         "actor_repr": actor_repr,
-        "action": "dossier.accept",
-        "object_type": "dossier",
+        "action": action,
+        "object_type": object_type,
         "object_id": object_id,
         "agency_id": agency_id,
         "data": data,
-        "prev_hash": "ab" * 32,
+        "prev_hash": prev_hash,
     }
     whole = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
     assert whole == entry_hash(
-        chain=3,
-        seq=42,
+        chain=chain,
+        seq=seq,
         at=at,
-        actor_id=7,
+        actor_id=actor_id,
         actor_repr=actor_repr,
-        action="dossier.accept",
-        object_type="dossier",
+        action=action,
+        object_type=object_type,
         object_id=object_id,
         agency_id=agency_id,
         data=data,
-        prev_hash="ab" * 32,
+        prev_hash=prev_hash,
     )
 
 

@@ -191,6 +191,7 @@ def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
     parallel = {**_dump(), "applicants": _applicants()}
     assert audit_verify().ok
     assert len(single["applicants"]) == 51  # three blocks of 20, written by two processes
+    assert single["ratings"]  # the ratings pass ran in two forked processes too
     for key in single:
         assert parallel[key] == single[key], key
 

@@ -123,7 +123,7 @@ class _Change(sv._Change):
         self.clock_events.append(
             _new(
                 ClockEvent,
-                dossier_id=self.dossier.pk,
+                dossier_id=self.dossier.id,
                 kind=kind,
                 at=self.at,
                 due_before=before,
@@ -161,7 +161,7 @@ class BulkBackend:
         self.ref = ref
         self.batch = batch
         self.layout = configured_layout()
-        self.roles: dict[int, Role] = {user.pk: role for (_a, role), user in ref.officers.items()}
+        self.roles: dict[int, Role] = {user.id: role for (_a, role), user in ref.officers.items()}
         self.steps: dict[int, list[ProcessStep]] = {}
         self.sequences: dict[tuple[int, dt.date], int] = dict(sequences or {})
         self.sequence_loaded: set[tuple[int, dt.date]] = set(self.sequences)
@@ -245,7 +245,7 @@ class BulkBackend:
             return_method = ReturnMethod.ONLINE
         else:
             action = A.RECEIVE_DIRECT if arrival.channel == Channel.DIRECT else A.RECEIVE_POSTAL
-            actor = self.ref.officer(receiving.pk, Role.RECEPTION_OFFICER)
+            actor = self.ref.officer(receiving.id, Role.RECEPTION_OFFICER)
             role = Role.RECEPTION_OFFICER
             return_method = (
                 ReturnMethod.POST if arrival.channel == Channel.POSTAL else ReturnMethod.COUNTER
@@ -255,10 +255,10 @@ class BulkBackend:
             Dossier,
             id=self.id_base + arrival.index,
             uuid=arrival.uuid,
-            procedure_version_id=version.pk,
-            receiving_agency_id=receiving.pk,
-            competent_agency_id=arrival.competent.pk,
-            current_agency_id=receiving.pk,
+            procedure_version_id=version.id,
+            receiving_agency_id=receiving.id,
+            competent_agency_id=arrival.competent.id,
+            current_agency_id=receiving.id,
             channel=arrival.channel,
             return_method=return_method,
             applicant_id=arrival.applicant_id,
@@ -277,25 +277,25 @@ class BulkBackend:
         }
         day = clock.local_day(at)
         d.code = format_code(
-            receiving.code, day, self._next_sequence(receiving.pk, day), self.layout
+            receiving.code, day, self._next_sequence(receiving.id, day), self.layout
         )
         d.status = S.SUBMITTED.value
         d.national_status = int(national_status(S.SUBMITTED) or 0)
         d.submitted_at = at
         if online:
-            cal = self.ref.calendar(receiving.pk)
+            cal = self.ref.calendar(receiving.id)
             d.alert_due_at = at + dt.timedelta(hours=ONLINE_ALERT_WITHIN_HOURS)
             d.decision_due_at = cal.add_working_hours(at, ONLINE_DECISION_WITHIN_WORKING_HOURS)
-        d._steps_cache = self._steps(version.pk)  # type: ignore[attr-defined]
+        d._steps_cache = self._steps(version.id)  # type: ignore[attr-defined]
         d.last_event_seq = 1
         plan = arrival.plan
-        scanned_by = actor.pk if actor and plan.digitised else None
+        scanned_by = actor.id if actor and plan.digitised else None
         scanned_at = at if plan.digitised else None
-        self.documents[d.pk] = [
+        self.documents[d.id] = [
             _new(
                 DossierDocument,
-                dossier_id=d.pk,
-                required_document_id=doc.pk,
+                dossier_id=d.id,
+                required_document_id=doc.id,
                 name=doc.name,
                 submitted=True,
                 form=DocumentForm.COPY.value,
@@ -307,27 +307,27 @@ class BulkBackend:
             )
             for n, doc in enumerate(arrival.info.documents)
         ]
-        self.events[d.pk] = [
+        self.events[d.id] = [
             _new(
                 DossierEvent,
-                dossier_id=d.pk,
+                dossier_id=d.id,
                 seq=d.last_event_seq,
                 action=action.value,
                 from_status=S.DRAFT.value,
                 to_status=S.SUBMITTED.value,
                 at=at,
-                actor_id=actor.pk if actor else None,
+                actor_id=actor.id if actor else None,
                 actor_label=sv._label(actor, role),
-                to_agency_id=receiving.pk,
+                to_agency_id=receiving.id,
                 data={"channel": arrival.channel, "documents": len(arrival.info.documents)},
             )
         ]
-        self.clock_events[d.pk] = []
+        self.clock_events[d.id] = []
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
             object_id=str(d.uuid),
-            agency_id=receiving.pk,
+            agency_id=receiving.id,
             data={
                 "code": d.code,
                 "procedure": arrival.info.code,
@@ -351,7 +351,7 @@ class BulkBackend:
             reason = _CLOSE_REASON
         source = DossierStatus(d.status)
         cal = self.ref.calendar(d.receiving_agency_id)
-        role = _role(actor, self.roles.get(actor.pk) if actor else None)
+        role = _role(actor, self.roles.get(actor.id) if actor else None)
         facts = sv._facts(d, cal, at, action)
         transition = plan_transition(source, action, actor=role, facts=facts, reason=reason)
         target = transition.target_from(source)
@@ -388,21 +388,21 @@ class BulkBackend:
         d.version += 1
         change.fields |= {"version", "updated_at"}
         d.last_event_seq += 1
-        self.events[d.pk].append(
+        self.events[d.id].append(
             _new(
                 DossierEvent,
-                dossier_id=d.pk,
+                dossier_id=d.id,
                 seq=d.last_event_seq,
                 action=action.value,
                 from_status=source.value,
                 to_status=target.value,
                 at=at,
-                actor_id=actor.pk if actor else None,
+                actor_id=actor.id if actor else None,
                 actor_label=sv._label(actor, role),
                 from_agency_id=from_agency_id,
-                to_agency_id=change.to_agency.pk if change.to_agency else d.current_agency_id,
-                to_user_id=change.to_user.pk if change.to_user else None,
-                step_id=closed.pk if closed else None,
+                to_agency_id=change.to_agency.id if change.to_agency else d.current_agency_id,
+                to_user_id=change.to_user.id if change.to_user else None,
+                step_id=closed.id if closed else None,
                 step_due_at=closed_due,
                 outcome=step_outcome,
                 note=change.reason,
@@ -410,7 +410,7 @@ class BulkBackend:
             )
         )
         sv._number_clock_events(d, change.clock_events)
-        self.clock_events[d.pk].extend(change.clock_events)
+        self.clock_events[d.id].extend(change.clock_events)
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
@@ -444,7 +444,7 @@ class BulkBackend:
                 # anything, and the run does not wait for each batch's WAL flush.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            ids = [d.pk for d in self.done]
+            ids = [d.id for d in self.done]
             insert_rows(Dossier, self.done)
             insert_rows(DossierDocument, [row for pk in ids for row in self.documents.pop(pk)])
             insert_rows(DossierEvent, [row for pk in ids for row in self.events.pop(pk)])
