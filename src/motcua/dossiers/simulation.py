@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 from django.db.models import Max
@@ -73,6 +73,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.workflow import (
     CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
+    STATUS_OF,
     DossierStatus,
     TransitionNotAllowed,
 )
@@ -166,6 +167,14 @@ class VersionInfo:
     competent: dict[int, Agency] = field(default_factory=dict)
 
 
+class Crew(NamedTuple):
+    calendar: WorkingCalendar
+    reception: User
+    specialist: User
+    head: User
+    leader: User
+
+
 @dataclass
 class Reference:
     versions: list[VersionInfo]
@@ -174,6 +183,21 @@ class Reference:
     agencies: dict[int, Agency]
     calendars: dict[int, WorkingCalendar] = field(default_factory=dict)
     limits: dict[tuple[int, str], TimeLimit | None] = field(default_factory=dict)
+    crews: dict[tuple[int, int], Crew] = field(default_factory=dict)
+
+    def crew(self, receiving_id: int, competent_id: int) -> Crew:
+        """The receiving agency's calendar and the officers a dossier meets, looked up once per
+        pair of agencies (keys of plain ints: a ``Role`` member hashes in Python)."""
+        found = self.crews.get((receiving_id, competent_id))
+        if found is None:
+            found = self.crews[(receiving_id, competent_id)] = Crew(
+                self.calendar(receiving_id),
+                self.officer(receiving_id, Role.RECEPTION_OFFICER),
+                self.officer(competent_id, Role.SPECIALIST),
+                self.officer(competent_id, Role.DEPARTMENT_HEAD),
+                self.officer(competent_id, Role.AGENCY_LEADER),
+            )
+        return found
 
     def calendar(self, agency_id: int) -> WorkingCalendar:
         cal = self.calendars.get(agency_id)
@@ -604,13 +628,8 @@ def _share_of_left(
 def next_step(d: Dossier, arrival: Arrival, ref: Reference, at: dt.datetime) -> Step | None:
     """The next action on ``d`` after the moment ``at``, or None when its life is over."""
     plan, rng = arrival.plan, arrival.rng
-    cal = ref.calendar(arrival.receiving.pk)
-    reception = ref.officer(arrival.receiving.pk, Role.RECEPTION_OFFICER)
-    comp = arrival.competent.pk
-    specialist = ref.officer(comp, Role.SPECIALIST)
-    head = ref.officer(comp, Role.DEPARTMENT_HEAD)
-    leader = ref.officer(comp, Role.AGENCY_LEADER)
-    status = S(d.status)
+    cal, reception, specialist, head, leader = ref.crew(arrival.receiving.id, arrival.competent.id)
+    status = STATUS_OF[d.status]
     if status is S.SUBMITTED:
         hours = rng.uniform(0.5, 12) if plan.channel == Channel.ONLINE else rng.uniform(0.1, 0.5)
         when = _later(cal, at, hours)

@@ -55,6 +55,7 @@ from motcua.dossiers.workflow import (
     CLOSE_UNSUPPLEMENTED_AFTER_DAYS,
     ONLINE_ALERT_WITHIN_HOURS,
     ONLINE_DECISION_WITHIN_WORKING_HOURS,
+    STATUS_OF,
     Action,
     Actor,
     DossierFacts,
@@ -349,7 +350,7 @@ class BulkBackend:
         reason = str(kwargs.get("reason", kwargs.get("note", "")))
         if step.name == "close_unsupplemented":
             reason = _CLOSE_REASON
-        source = DossierStatus(d.status)
+        source = STATUS_OF[d.status]
         cal = self.ref.calendar(d.receiving_agency_id)
         role = _role(actor, self.roles.get(actor.id) if actor else None)
         facts = sv._facts(d, cal, at, action)

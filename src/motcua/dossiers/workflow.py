@@ -264,6 +264,10 @@ class TransitionNotAllowed(MotcuaError):
 
 S = DossierStatus
 
+#: ``DossierStatus(value)`` as a plain dictionary look-up (the simulator asks at every step; an
+#: unknown value raises ``KeyError`` instead of ``ValueError``).
+STATUS_OF: dict[str, DossierStatus] = {status.value: status for status in DossierStatus}
+
 #: Reception outcomes pending: the completeness check has not accepted the dossier yet.
 BEFORE_RECEPTION: Final = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED_AT_RECEPTION})
 #: At the competent agency with the clock running (the phases of Đ19.1 plus consultation and

@@ -239,6 +239,10 @@ class WorkingCalendar:
 
     @staticmethod
     def _local(moment: datetime) -> datetime:
+        if moment.__class__ is datetime and moment.tzinfo is TZ:
+            # Already local: ``astimezone`` would return it unchanged, after two offset look-ups
+            # (the calendar's own results are local, so this is the common case).
+            return moment
         if not isinstance(moment, datetime):
             raise InvalidDate(f"Cần một thời điểm (ngày và giờ), đã nhận: {moment!r}.")
         if moment.tzinfo is None or moment.utcoffset() is None:
