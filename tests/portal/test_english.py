@@ -131,3 +131,49 @@ def test_the_officer_sign_in_page_turns_english(db: None) -> None:
     assert "Sign-in for officers" in body
     assert "Username" in body
     assert "Đăng nhập dành cho cán bộ" in page(Client(), "/dang-nhap/")
+
+
+#: Choice labels of other apps that portal pages show (status, channel, levels, units, source).
+def _labels() -> list[str]:
+    from motcua.catalogue.models import Channel, OnlineLevel, ProcedureLevel, TimeLimitUnit
+    from motcua.dossiers.workflow import DossierStatus
+    from motcua.portal.models import StoredDocument
+
+    return [
+        str(label)
+        for choices in (
+            DossierStatus,
+            Channel,
+            ProcedureLevel,
+            OnlineLevel,
+            TimeLimitUnit,
+            StoredDocument.Source,
+        )
+        for label in choices.labels
+    ]
+
+
+def test_every_choice_label_the_portal_shows_has_its_english() -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        missing = [label for label in _labels() if translation.gettext(label) == label]
+    assert not missing
+
+
+def test_status_channel_and_level_labels_turn_english(portal: Portal) -> None:
+    dossier = accept(portal, submit(portal))
+    client = english(Client())
+    body = client.post("/tra-cuu/", {"ma": dossier.code, "xac-minh": "1234"}).content.decode()
+    assert "<strong>Received</strong>" in body
+    assert "Được tiếp nhận" not in body
+    mine = page(english(portal.client_for(portal.citizen)), f"/cong-dan/ho-so/{dossier.code}/")
+    assert '<strong id="tinh-trang">Received</strong>' in mine
+    procedure = page(english(Client()), "/thu-tuc/1.009972/")
+    assert '<th scope="row">Online' in procedure
+    assert '<th scope="row">Trực tuyến' not in procedure
+    catalogue = page(english(Client()), "/thu-tuc/")
+    assert "Provincial level" in catalogue
+    assert "Cấp Tỉnh" not in catalogue
+    vi = Client().post("/tra-cuu/", {"ma": dossier.code, "xac-minh": "1234"}).content.decode()
+    assert "<strong>Được tiếp nhận</strong>" in vi

@@ -85,18 +85,35 @@ class Step:
     text: str
     note: str = ""
     agency: str = ""
+    when: str = ""  # ``at`` as the page shows it (the language's DATETIME_FORMAT, local time)
+    iso: str = ""  # ``at`` for ``<time datetime>`` (ISO 8601, local time)
+
+
+#: Django date formats done with ``strftime`` (the same text, a tenth of the CPU).
+_STRFTIME = {"H:i d/m/Y": "%H:%M %d/%m/%Y"}
+
+
+def moment_text(moment: dt.datetime | None, fmt: str | None = None) -> str:
+    """``moment`` in local time as the templates show a datetime (``{{ value }}``: the current
+    language's ``DATETIME_FORMAT``; Vietnamese ``14:05 28/11/2026``); ``""`` for ``None``.
+    ``fmt``: that format, when the caller already looked it up."""
+    if moment is None:
+        return ""
+    fmt = fmt or str(formats.get_format("DATETIME_FORMAT"))
+    local = timezone.localtime(moment)
+    fast = _STRFTIME.get(fmt)
+    return local.strftime(fast) if fast else str(formats.date_format(local, fmt))
 
 
 def _when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return str(formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"))
+    return moment_text(moment)
 
 
 def timeline(dossier: Dossier, events: list[DossierEvent], *, notes: bool = True) -> list[Step]:
     """The citizen's timeline; ``notes=False`` for public tracking (no free text at all)."""
     steps: list[Step] = []
     last = ""
+    fmt = str(formats.get_format("DATETIME_FORMAT"))
     for e in events:
         text = PLAIN.get(e.action)
         if text is None or text == last:
@@ -116,6 +133,8 @@ def timeline(dossier: Dossier, events: list[DossierEvent], *, notes: bool = True
                 text=text,
                 note=e.note if notes and e.action in NOTE_SHOWN else "",
                 agency=agency,
+                when=moment_text(e.at, fmt),
+                iso=timezone.localtime(e.at).isoformat(),
             )
         )
     return steps

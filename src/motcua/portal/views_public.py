@@ -15,7 +15,7 @@ from motcua.common.errors import NotFound
 from motcua.portal import selectors
 from motcua.portal.ratelimit import client_ip, hit
 from motcua.portal.text import mask_id, mask_name
-from motcua.portal.timeline import NEXT_STEP, timeline
+from motcua.portal.timeline import NEXT_STEP, moment_text, timeline
 
 
 def _int(value: str | None) -> int | None:
@@ -67,7 +67,7 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
             "online": Channel.ONLINE in channels and version.receiving_agencies.exists(),
             "channel_rows": [
                 {
-                    "label": Channel(c.channel).label,
+                    "label": _(Channel(c.channel).label),
                     "description": c.description,
                     "limits": [t for t in version.time_limits.all() if t.channel == c.channel],
                     "fees": [f for f in version.fees.all() if f.channel == c.channel],
@@ -121,6 +121,11 @@ def tracking(request: HttpRequest, code: str = "") -> HttpResponse:
                 applicant = dossier.applicant
                 context.update(
                     dossier=dossier,
+                    # The status label belongs to the dossiers app: its English is in the
+                    # portal's catalogue (docs/portal.md "English").
+                    status=_(dossier.get_status_display()),
+                    submitted=moment_text(dossier.submitted_at),
+                    due=moment_text(dossier.due_at),
                     applicant_name=mask_name(applicant.display_name),
                     applicant_id=mask_id(applicant.personal_id or applicant.enterprise_code),
                     steps=timeline(dossier, selectors.tracking_events(dossier), notes=False),
