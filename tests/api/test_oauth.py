@@ -273,6 +273,60 @@ def test_token_calls_count_against_the_rate_limit(world: World, make_client: Mak
     assert third.body["code"] == "rate_limited"
 
 
+def test_token_requests_are_limited_per_client_id(
+    oauth: tuple[ApiClient, str, str], settings: Any
+) -> None:
+    """Guessing a client's secret is throttled: the limit counts every request naming the
+    client_id, before the secret is checked, so even the right secret is refused beyond it."""
+    settings.MOTCUA_OAUTH_TOKEN_PER_MINUTE_CLIENT = 3
+    _, client_id, secret = oauth
+    for guess in ("mcs_a", "mcs_b"):
+        assert token_call({"grant_type": "client_credentials"}, basic=(client_id, guess))[0] == 401
+    assert token_call({"grant_type": "client_credentials"}, basic=(client_id, secret))[0] == 200
+    status, body, headers = token_call(
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
+    assert status == 429
+    assert body["error"] == "rate_limited"
+    assert body["error_description"].startswith("Quá nhiều yêu cầu cấp mã truy cập")
+    assert 0 < int(headers["Retry-After"]) <= 60
+    assert headers["Cache-Control"] == "no-store"
+    status, body, _ = token_call(
+        {"grant_type": "client_credentials"},
+        basic=(client_id, secret),
+        headers={"Accept-Language": "en"},
+    )
+    assert status == 429
+    assert body["error_description"].startswith("Too many token requests")
+    # Another client_id from the same address is counted on its own.
+    assert token_call({"grant_type": "client_credentials"}, basic=("khac", "x"))[0] == 401
+
+
+def test_token_requests_are_limited_per_ip(
+    oauth: tuple[ApiClient, str, str], settings: Any
+) -> None:
+    """Many client_ids from one address cannot go round the per-client limit."""
+    settings.MOTCUA_OAUTH_TOKEN_PER_MINUTE_IP = 2
+    _, client_id, secret = oauth
+    assert token_call({"grant_type": "client_credentials"}, basic=("khong-co-1", "x"))[0] == 401
+    assert token_call({"grant_type": "client_credentials"}, basic=("khong-co-2", "x"))[0] == 401
+    status, body, headers = token_call(
+        {"grant_type": "client_credentials"}, basic=(client_id, secret)
+    )
+    assert status == 429
+    assert body["error"] == "rate_limited"
+    assert "Retry-After" in headers
+    # Another address is counted on its own.
+    pair = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9").post(
+        "/api/v1/oauth/token",
+        data="grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Basic {pair}"},
+    )
+    assert elsewhere.status_code == 200
+
+
 def test_english_error_description(oauth: tuple[ApiClient, str, str]) -> None:
     _, client_id, _ = oauth
     status, body, _headers = token_call(
@@ -297,7 +351,7 @@ def test_schema_declares_the_oauth2_scheme() -> None:
     assert {"OAuth2ClientCredentials": []} in security
     token = schema["paths"]["/api/v1/oauth/token"]["post"]
     assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
-    assert set(token["responses"]) == {"200", "400", "401"}
+    assert set(token["responses"]) == {"200", "400", "401", "429"}
 
 
 def test_admin_issues_the_secret_once_and_revokes_it(

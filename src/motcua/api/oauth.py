@@ -19,20 +19,28 @@ secret refuses its tokens at the next call without a token table (docs/integrati
   ``scope``, with ``Cache-Control: no-store``; errors have the §5.2 shape
   ``{"error", "error_description"}`` (the description in Vietnamese or English by
   ``Accept-Language``).
+* Rate limit: at most ``MOTCUA_OAUTH_TOKEN_PER_MINUTE_IP`` requests a minute from one IP
+  address and ``MOTCUA_OAUTH_TOKEN_PER_MINUTE_CLIENT`` for one ``client_id`` (valid or not),
+  counted in the project's cache-based limiter (``portal.ratelimit.hit``, shared by every
+  server through ``MOTCUA_CACHE_URL``) *before* the secret is checked, so that guessing a
+  secret is throttled; beyond it 429 ``rate_limited`` in the §5.2 shape with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
 
+from motcua.accounts.services import client_ip
 from motcua.api.errors import english
 from motcua.api.models import ApiClient
 from motcua.api.services import (
@@ -41,6 +49,7 @@ from motcua.api.services import (
     oauth_client_authenticate,
     oauth_token_issue,
 )
+from motcua.portal.ratelimit import hit
 
 router = Router(tags=["oauth"])
 
@@ -69,7 +78,15 @@ OAUTH_ERRORS: dict[str, tuple[str, str]] = {
         "Phạm vi (scope) yêu cầu không hợp lệ hoặc vượt quá quyền đã cấp cho hệ thống.",
         "The requested scope is invalid or exceeds the scopes granted to the client.",
     ),
+    "rate_limited": (
+        "Quá nhiều yêu cầu cấp mã truy cập trong một phút; hãy thử lại sau số giây ghi ở "
+        "Retry-After.",
+        "Too many token requests in this minute; try again after the seconds given in Retry-After.",
+    ),
 }
+
+#: The token endpoint's rate-limit window, in seconds.
+TOKEN_WINDOW = 60
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -86,7 +103,12 @@ class OAuthErrorOut(Schema):
     error_description: str
 
 
-def _error(code: str, status: int = 400, details: str | None = None) -> HttpResponse:
+def _error(
+    code: str,
+    status: int = 400,
+    details: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     vi, en = OAUTH_ERRORS[code]
     text = en if english() else vi
     if details:
@@ -101,7 +123,23 @@ def _error(code: str, status: int = 400, details: str | None = None) -> HttpResp
     response["Content-Language"] = "en" if english() else "vi"
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="motcua", error="invalid_client"'
+    for name, value in (headers or {}).items():
+        response[name] = value
     return response
+
+
+def _throttled(scope: str, key: str, limit: int) -> HttpResponse | None:
+    """Count one token request for ``key``; the 429 answer once ``limit`` were made in this
+    minute, else ``None``."""
+    if hit(scope, key, limit=limit, window=TOKEN_WINDOW):
+        return None
+    retry = TOKEN_WINDOW - int(time.time()) % TOKEN_WINDOW
+    return _error(
+        "rate_limited",
+        status=429,
+        details=f"{limit}/60 s",
+        headers={"Retry-After": str(retry)},
+    )
 
 
 class _BadRequest(Exception):
@@ -149,7 +187,7 @@ _FORM_SCHEMA: dict[str, Any] = {
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 400: OAuthErrorOut, 401: OAuthErrorOut},
+    response={200: TokenOut, 400: OAuthErrorOut, 401: OAuthErrorOut, 429: OAuthErrorOut},
     summary="Cấp mã truy cập OAuth2 (client credentials)",
     openapi_extra={
         "requestBody": {
@@ -160,7 +198,13 @@ _FORM_SCHEMA: dict[str, Any] = {
 )
 def token(request: HttpRequest) -> HttpResponse:
     """RFC 6749 §4.4.2–§4.4.3: the client authenticates and receives a short-lived bearer
-    access token that authorises API calls like its key does."""
+    access token that authorises API calls like its key does. Rate-limited per IP address and
+    per ``client_id`` before the secret is checked (429 with ``Retry-After``)."""
+    refused = _throttled(
+        "oauth-token-ip", client_ip(request) or "unknown", settings.MOTCUA_OAUTH_TOKEN_PER_MINUTE_IP
+    )
+    if refused is not None:
+        return refused
     if request.content_type != "application/x-www-form-urlencoded":
         return _error("invalid_request", details="application/x-www-form-urlencoded")
     try:
@@ -178,6 +222,12 @@ def token(request: HttpRequest) -> HttpResponse:
     if basic is not None and (body_id is not None or body_secret is not None):
         return _error("invalid_request", details="HTTP Basic + client_secret")
     client_id, secret = basic if basic is not None else (body_id or "", body_secret or "")
+    if client_id:
+        refused = _throttled(
+            "oauth-token-client", client_id, settings.MOTCUA_OAUTH_TOKEN_PER_MINUTE_CLIENT
+        )
+        if refused is not None:
+            return refused
     client = oauth_client_authenticate(client_id, secret)
     if client is None:
         return _error("invalid_client", status=401)

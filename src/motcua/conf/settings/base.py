@@ -302,6 +302,20 @@ MOTCUA_INTEGRATION_ALERT_EMAILS = env_list(
     "(default: the active superusers' addresses).",
 )
 
+# The API's OAuth2 token endpoint (docs/integration.md): its own limits, counted in the cache
+# before the client secret is checked.
+MOTCUA_OAUTH_TOKEN_PER_MINUTE_CLIENT = env_int(
+    "MOTCUA_OAUTH_TOKEN_PER_MINUTE_CLIENT",
+    10,
+    help="OAuth2 token requests allowed per minute for one client_id (a token lives 15 "
+    "minutes; guessing a client's secret is throttled).",
+)
+MOTCUA_OAUTH_TOKEN_PER_MINUTE_IP = env_int(
+    "MOTCUA_OAUTH_TOKEN_PER_MINUTE_IP",
+    30,
+    help="OAuth2 token requests allowed per minute from one IP address, whatever the client_id.",
+)
+
 # Request bodies other than file uploads (the API's JSON with base64 documents): one 2 MB
 # document is about 2.7 MB in base64, so 3 MB lets the API's documented per-file limit through.
 DATA_UPLOAD_MAX_MEMORY_SIZE = (
