@@ -45,8 +45,8 @@ from motcua.api.schemas import (
     TrackingIn,
     TrackingOut,
 )
-from motcua.api.services import idempotent
-from motcua.audit.services import audit_log
+from motcua.api.services import api_read_record, idempotent
+from motcua.audit.services import AuditRecord
 from motcua.catalogue.models import Procedure, RequiredDocument
 from motcua.catalogue.selectors import procedure_version_for
 from motcua.dossiers import services as engine
@@ -339,19 +339,25 @@ def dossier_list(
     }
 
 
-def _read_logged(principal: Principal, dossier: Dossier, purpose: str) -> None:
-    """The read of the applicant's name is personal data: audited (rules.md §7)."""
-    audit_log(
-        actor=principal.user,
-        action="read",
-        object_type="dossier",
-        object_id=str(dossier.uuid),
-        agency_id=dossier.current_agency_id,
-        data={
-            "fields": ["applicant.full_name"],
-            "purpose": purpose,
-            **({"client": principal.client.name} if principal.client else {}),
-        },
+def _read_logged(
+    request: HttpRequest, principal: Principal, dossier: Dossier, purpose: str
+) -> None:
+    """The read of the applicant's name is personal data: audited (rules.md §7), with the
+    call's log row, before the answer leaves (``api_read_record``)."""
+    api_read_record(
+        request,
+        AuditRecord(
+            actor=principal.user,
+            action="read",
+            object_type="dossier",
+            object_id=str(dossier.uuid),
+            agency_id=dossier.current_agency_id,
+            data={
+                "fields": ["applicant.full_name"],
+                "purpose": purpose,
+                **({"client": principal.client.name} if principal.client else {}),
+            },
+        ),
     )
 
 
@@ -361,7 +367,7 @@ def dossier_get(request: HttpRequest, response: HttpResponse, code: Code) -> Any
     principal.require(Scope.DOSSIERS_READ)
     dossier = principal.dossier(code, related=_RELATED)
     prefetch_related_objects([dossier], "documents")
-    _read_logged(principal, dossier, "API: xem hồ sơ")
+    _read_logged(request, principal, dossier, "API: xem hồ sơ")
     response["ETag"] = f'"v{dossier.version}"'
     return dossier_out(dossier)
 
@@ -395,7 +401,7 @@ def dossier_result(request: HttpRequest, code: Code) -> Any:
         stream = handle.open("rb")
     except OSError:
         raise ApiError(404, "result_not_found") from None
-    _read_logged(principal, dossier, "API: tải kết quả giải quyết")
+    _read_logged(request, principal, dossier, "API: tải kết quả giải quyết")
     response = FileResponse(stream, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{handle.name.rsplit("/", 1)[-1]}"'
     response["X-Content-SHA256"] = (row.signed_sha256 if row.signed_file else row.sha256) or ""

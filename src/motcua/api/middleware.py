@@ -1,5 +1,6 @@
 """Logs every call of ``/api/`` (:class:`motcua.api.models.ApiCall`): the client or web user,
-method, path, status and duration."""
+method, path, status and duration — and, in the same transaction, the audit entries of the
+personal data the call read (``api.services.api_read_record``), before the response leaves."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class ApiCallLogMiddleware:
             return self.get_response(request)
         started = time.perf_counter()
         at = timezone.now()
+        request.api_reads = []  # type: ignore[attr-defined]  # api_read_record fills it
         response = self.get_response(request)
         api_call_log(
             at=at,
@@ -37,5 +39,6 @@ class ApiCallLogMiddleware:
             duration_ms=int((time.perf_counter() - started) * 1000),
             ip=client_ip(request),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
+            reads=request.api_reads,  # type: ignore[attr-defined]
         )
         return response

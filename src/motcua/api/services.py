@@ -8,12 +8,13 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from joserfc import jwt
@@ -23,7 +24,7 @@ from joserfc.jwk import OctKey
 from motcua.accounts.models import User
 from motcua.agencies.models import Agency
 from motcua.api.models import ApiCall, ApiClient, IdempotencyRecord, RateWindow, Scope
-from motcua.audit.services import audit_log
+from motcua.audit.services import AuditRecord, audit_log, audit_log_with
 from motcua.common.errors import ValidationFailed
 
 KEY_PREFIX = "mc_"
@@ -136,6 +137,14 @@ _RATE_SQL = (
     "ON CONFLICT (client_id, minute) DO UPDATE SET count = api_ratewindow.count + 1 "
     "RETURNING count"
 )
+#: The same upsert with ``synchronous_commit`` off for its own transaction, in one statement
+#: (``set_config(…, true)`` is ``SET LOCAL``; the commit reads it at its end).
+_RATE_SQL_RELAXED = (
+    "INSERT INTO api_ratewindow (client_id, minute, count) "
+    "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
+    "ON CONFLICT (client_id, minute) DO UPDATE SET count = api_ratewindow.count + 1 "
+    "RETURNING count"
+)
 
 
 @dataclass(frozen=True)
@@ -150,10 +159,13 @@ def api_rate_hit(client: ApiClient, *, now: dt.datetime | None = None) -> RateDe
     """Count one call in the client's current minute (one upsert, atomic on PostgreSQL and
     SQLite) and say whether it is within the limit."""
     moment = now or timezone.now()
-    window = moment.replace(second=0, microsecond=0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _relaxed_commit(cursor)
-        cursor.execute(_RATE_SQL, [client.pk, connection.ops.adapt_datetimefield_value(window)])
+    window = connection.ops.adapt_datetimefield_value(moment.replace(second=0, microsecond=0))
+    with connection.cursor() as cursor:
+        if _may_relax():
+            # Its own transaction (autocommit): one statement, committed without the WAL flush.
+            cursor.execute(_RATE_SQL_RELAXED, [client.pk, window])
+        else:
+            cursor.execute(_RATE_SQL, [client.pk, window])
         count = int(cursor.fetchone()[0])
     limit = client.rate_limit_per_minute
     retry = 60 - moment.second
@@ -163,15 +175,56 @@ def api_rate_hit(client: ApiClient, *, now: dt.datetime | None = None) -> RateDe
 # --- call log -------------------------------------------------------------------------------
 
 
-def _relaxed_commit(cursor: Any) -> None:
+def _may_relax() -> bool:
     """Counters and the call log need not wait for the WAL flush (PostgreSQL): a crash may lose
-    the last few milliseconds of them, never a dossier write (those stay synchronous)."""
-    if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    the last few milliseconds of them, never a dossier write or an audit entry (those stay
+    synchronous). Only for a statement that is its own transaction: inside a caller's
+    transaction ``SET LOCAL`` would relax the caller's commit too."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 #: ``last_used_at`` is written at most this often (not on every call).
 LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+_CALL_INSERT = (
+    "INSERT INTO api_apicall "
+    "(at, client_id, user_id, method, path, status, duration_ms, ip, idempotency_key) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::inet, %s)"
+)
+#: The same, committed without the WAL flush, in one statement (autocommit only).
+_CALL_INSERT_RELAXED = (
+    "INSERT INTO api_apicall "
+    "(at, client_id, user_id, method, path, status, duration_ms, ip, idempotency_key) "
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s::inet, %s "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
+)
+
+
+def api_read_record(request: HttpRequest, record: AuditRecord) -> None:
+    """Audit a read of personal data made while answering ``request`` (rules.md §7).
+
+    Under the call-log middleware the entry is written with the call's log row, in the same
+    transaction and — on PostgreSQL — the same statement, committed synchronously before the
+    response leaves (a failed write turns the answer into a 500: nothing is shown unaudited).
+    Without the middleware (a view called directly) it is written at once."""
+    pending = getattr(request, "api_reads", None)
+    if isinstance(pending, list):
+        pending.append(record)
+        return
+    _audit_now(record)
+
+
+def _audit_now(record: AuditRecord) -> None:
+    audit_log(
+        actor=record.actor,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        agency_id=record.agency_id,
+        data=record.data,
+        at=record.at,
+    )
 
 
 def api_call_log(
@@ -185,25 +238,67 @@ def api_call_log(
     duration_ms: int,
     ip: str | None,
     idempotency_key: str = "",
+    reads: Sequence[AuditRecord] = (),
 ) -> None:
-    with transaction.atomic():
+    """Log one call, and write the audit entries of the personal data it read (``reads``,
+    :func:`api_read_record`) in the same transaction. A call that read nothing is logged
+    without waiting for the WAL flush; one that read is committed synchronously (audit)."""
+    values: list[Any] = [
+        at,
+        client.pk if client is not None else None,
+        user.pk if user is not None else None,
+        method[:8],
+        path[:300],
+        status,
+        max(duration_ms, 0),
+        ip,
+        idempotency_key[:200],
+    ]
+    touch = client is not None and (
+        client.last_used_at is None or at - client.last_used_at >= LAST_USED_EVERY
+    )
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            for record in reads:
+                _audit_now(record)
+            ApiCall.objects.create(
+                at=at,
+                client=client,
+                user=user,
+                method=values[3],
+                path=values[4],
+                status=status,
+                duration_ms=values[6],
+                ip=ip,
+                idempotency_key=values[8],
+            )
+            if touch:
+                ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)  # type: ignore[union-attr]
+        return
+    if not reads:
+        relax = _may_relax()
         with connection.cursor() as cursor:
-            _relaxed_commit(cursor)
-        ApiCall.objects.create(
-            at=at,
-            client=client,
-            user=user,
-            method=method[:8],
-            path=path[:300],
-            status=status,
-            duration_ms=max(duration_ms, 0),
-            ip=ip,
-            idempotency_key=idempotency_key[:200],
-        )
-        if client is not None and (
-            client.last_used_at is None or at - client.last_used_at >= LAST_USED_EVERY
-        ):
-            ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)
+            if relax and not touch:
+                # One statement, its own transaction, committed without the WAL flush.
+                cursor.execute(_CALL_INSERT_RELAXED, values)
+                return
+        with transaction.atomic(), connection.cursor() as cursor:
+            if relax:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(_CALL_INSERT, values)
+            if touch:
+                ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)  # type: ignore[union-attr]
+        return
+    with transaction.atomic():
+        # The first read and the call's log row: one statement (audit_log_with).
+        first, *rest = reads
+        call = (f"call AS ({_CALL_INSERT})", values)
+        if not audit_log_with(first, also=[call]):
+            _audit_now(first)  # the call row is written; the entry by the usual path
+        for record in rest:
+            _audit_now(record)
+        if touch:
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=at)  # type: ignore[union-attr]
 
 
 # --- idempotency ----------------------------------------------------------------------------

@@ -301,6 +301,114 @@ def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
     models.QuerySet(AuditEntry).bulk_create(entries, batch_size=2000)  # type: ignore[arg-type]
 
 
+# --- one statement per entry (PostgreSQL) ------------------------------------------------------
+
+#: The entry's canonical text (``chain.entry_hash_with_data_json``) is spliced together in SQL
+#: around the three values only known once the head is locked: the moment, ``prev_hash`` and
+#: ``seq``; ``sha256`` is PostgreSQL's own (11+). ``t`` is MATERIALIZED so the moment is read
+#: once, after the lock (entries of a chain stay in time order, as with :func:`audit_log`).
+_APPEND_ONE_SQL = """
+WITH h AS (
+    SELECT seq, last_hash FROM audit_chain_head WHERE chain = %s::smallint FOR UPDATE
+), t AS MATERIALIZED (
+    SELECT h.seq + 1 AS seq, h.last_hash AS prev, clock_timestamp() AS at FROM h
+), e AS (
+    INSERT INTO audit_entry (chain, seq, at, actor_id, actor_repr, action, object_type,
+                             object_id, agency_id, data, prev_hash, hash)
+    SELECT %s::smallint, t.seq, t.at, %s::bigint, %s::text, %s::text, %s::text, %s::text,
+           %s::bigint, %s::jsonb, t.prev,
+           encode(sha256(convert_to(
+               %s::text || to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+               || %s::text || t.prev || '","seq":' || t.seq::text || ',"v":1}', 'UTF8')), 'hex')
+    FROM t
+    RETURNING seq, hash
+), m AS (
+    UPDATE audit_chain_head SET seq = e.seq, last_hash = e.hash FROM e
+    WHERE audit_chain_head.chain = %s::smallint
+    RETURNING audit_chain_head.seq
+)"""
+
+
+def _hash_text_parts(
+    *,
+    chain: int,
+    actor_id: int | None,
+    actor_repr: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    agency_id: int | None,
+    data_json: str,
+) -> tuple[str, str]:
+    """The canonical text of an entry (``chain.entry_hash_with_data_json``) before its moment
+    and between the moment and ``prev_hash``; ``seq`` and the version follow ``prev_hash``."""
+    head = canonical_json(
+        {"action": action, "actor_id": actor_id, "actor_repr": actor_repr, "agency_id": agency_id}
+    )
+    ids = canonical_json({"object_id": object_id, "object_type": object_type})
+    before_at = f'{head[:-1]},"at":"'
+    after_at = f'+00:00","chain":{chain},"data":{data_json},{ids[1:-1]},"prev_hash":"'
+    return before_at, after_at
+
+
+def audit_log_with(record: AuditRecord, also: Sequence[tuple[str, Sequence[Any]]] = ()) -> bool:
+    """:func:`audit_log` of ``record`` in one statement on PostgreSQL, together with ``also``:
+    further data-modifying ``name AS (INSERT …)`` clauses run in that same statement (the API's
+    call log). Locks the chain's head, inserts the entry (its hash computed by PostgreSQL over
+    the same canonical text, so ``motcua audit verify`` checks it like any other) and moves the
+    head, in the caller's transaction — one round trip instead of three.
+
+    Returns ``False`` when the chain has no head yet (a larger ``MOTCUA_AUDIT_CHAINS``, a
+    flushed test database): ``also`` ran but the entry was not written — the caller writes it
+    with :func:`audit_log` in the same transaction. PostgreSQL only, and ``record.at`` must be
+    ``None`` (the moment is the database's, taken once the lock is held)."""
+    if connection.vendor != "postgresql":
+        raise ValueError("audit_log_with needs PostgreSQL")
+    if record.at is not None:
+        raise ValueError("audit_log_with takes its moment from the database")
+    object_id = str(record.object_id)
+    _check_length("action", record.action, 64)
+    _check_length("object_type", record.object_type, 64)
+    _check_length("object_id", object_id, 128)
+    actor_id, actor_repr = _describe_actor(record.actor)
+    actor_repr = actor_repr[:300]
+    data_json = canonical_json(normalise_data(dict(record.data or {})))
+    chain = chain_for(record.object_type, object_id, audit_chain_count())
+    before_at, after_at = _hash_text_parts(
+        chain=chain,
+        actor_id=actor_id,
+        actor_repr=actor_repr,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=object_id,
+        agency_id=record.agency_id,
+        data_json=data_json,
+    )
+    sql = _APPEND_ONE_SQL
+    params: list[Any] = [
+        chain,
+        chain,
+        actor_id,
+        actor_repr,
+        record.action,
+        record.object_type,
+        object_id,
+        record.agency_id,
+        data_json,
+        before_at,
+        after_at,
+        chain,
+    ]
+    for clause, clause_params in also:
+        sql += f", {clause}"
+        params.extend(clause_params)
+    sql += " SELECT count(*) FROM m"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        moved = int(cursor.fetchone()[0])
+    return moved == 1
+
+
 def audit_read(
     *,
     actor: User,
