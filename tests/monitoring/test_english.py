@@ -29,7 +29,7 @@ def test_dashboard_renders_in_english(data: World) -> None:  # noqa: F811
         "Whole province — Month 03/2026",
         "Dossiers processed early or on time",  # an indicator's name
         "Group 2. Timeliness and results",
-        "There is no feedback (PAKN) data yet.",  # 5.2's reason
+        "Feedback handled on time",  # 5.2, computed since the feedback app
         "12-month trend",  # the chart's title
         "Received in the period",  # an operational count
         "1. Resolution time against the legal time",  # a TT01 criterion

@@ -77,7 +77,8 @@ def test_zero_denominator_is_na_not_an_error(world: World) -> None:
         assert c[code].rate is None
         assert c[code].rate_display == "N/A"
         assert c[code].score is None
-    assert c["5.2"].unavailable  # no PAKN data: N/A with the reason
+    assert c["5.2"].rate is None  # no PAKN received: N/A (zero denominator)
+    assert not c["5.2"].unavailable
     groups = ind.scorecard(ind.numbers(APRIL, PROVINCE))
     score, available = ind.total(groups)
     # Only the catalogue indicators 1.3 and 3.1 have data: 2 procedures, none online,
@@ -218,7 +219,7 @@ def test_satisfaction_and_tt01(three: World) -> None:
     assert t.criteria["c6"] == Decimal("0.0")  # published without target groups
     assert t.criteria["c7"] == Decimal("1.0")  # A early 2, B complaint 0, C on time 1
     assert t.criteria["c5"] is None
-    assert t.criteria["c8"] is None
+    assert t.criteria["c8"] == 2  # no PAKN at all: 2 (TT 01/2018 Đ13)
     assert t.criteria["c9"] == 0  # no procedure offers an online service
     assert drill_count("disliked", MARCH) == 1
 

@@ -18,7 +18,9 @@ urlpatterns = [
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.api.urls")),
     path("xep-hang/", include("motcua.queueing.urls")),
+    path("can-bo/phan-anh/", include("motcua.feedback.urls_ws")),
     path("can-bo/", include("motcua.workspace.urls")),
     path("", include("motcua.portal.urls")),
+    path("", include("motcua.feedback.urls")),
     path("", include("motcua.monitoring.urls")),
 ]

@@ -181,4 +181,7 @@ def demo_dossiers_build(
     for n, status in enumerate(RECIPES):
         info = infos[n % len(infos)]
         _one_life(ref, info, status, Applicant(pk=applicants[n]), moment)
+    from motcua.feedback.demo import demo_feedback_build  # PAKN in every state
+
+    demo_feedback_build(moment)
     return DemoDossiers(built=True, dossiers=Dossier.objects.count())

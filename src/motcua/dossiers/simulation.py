@@ -917,6 +917,9 @@ def simulate(
         with _fewer_collections():
             report = _run_parts(job, ref, workers, processes, progress, applicant_plan)
             report.ratings = rate_returned(job, ref, workers=workers, processes=processes)
+            from motcua.feedback.simulation import simulate_feedback  # the PAKN pass
+
+            simulate_feedback(job)
         report.deferred_indexes = len(dropped)
     report.seconds = time.monotonic() - started
     return report

@@ -28,7 +28,9 @@ from django.utils import timezone
 
 from motcua.dossiers import clock
 from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.feedback.models import Feedback
 from motcua.monitoring.facts import Fact, _Context, derive
+from motcua.monitoring.feedback import verify as feedback_verify
 from motcua.monitoring.models import (
     COUNTERS,
     FLOAT_COUNTERS,
@@ -270,7 +272,10 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
                     ended_at__isnull=True, received_at__isnull=False
                 ).values_list("dossier_id", flat=True)
             )
-        if new_events or new_ratings or new_month:
+        # Feedback about a dossier (QĐ 766 5.4) recorded since the last run, with a lag window.
+        pakn = _feedback_dossiers(wm.refreshed_at)
+        dossier_ids |= pakn
+        if new_events or new_ratings or new_month or pakn:
             result.dossiers = refresh_dossiers(dossier_ids)
             recompute_rating_days(new_rating_days)
         wm.event_id = max(wm.event_id, last_event)
@@ -280,6 +285,22 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         result.events_to, result.ratings_to = wm.event_id, wm.rating_id
         result.rating_days = len(new_rating_days)
     return result
+
+
+#: How far back a refresh looks for feedback rows (a transaction committing late is still seen).
+FEEDBACK_LAG = dt.timedelta(minutes=10)
+
+
+def _feedback_dossiers(since: dt.datetime | None) -> set[int]:
+    """The dossiers of the feedback recorded since ``since`` − the lag (none on the first run,
+    which reads every event and so derives every dossier anyway)."""
+    if since is None:
+        return set()
+    return set(
+        Feedback.objects.filter(recorded_at__gte=since - FEEDBACK_LAG, dossier__isnull=False)
+        .values_list("dossier_id", flat=True)
+        .distinct()
+    )
 
 
 def refresh_all(batch: int = DEFAULT_BATCH) -> int:
@@ -336,6 +357,7 @@ class VerifyReport:
     daily_rows: int = 0
     rating_rows: int = 0
     pending_events: int = 0
+    feedback: int = 0
     differences: list[str] = field(default_factory=list)
 
     @property
@@ -398,6 +420,8 @@ def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
                 f"{rkey[0]} đánh giá cơ quan {rkey[1]} cán bộ {rkey[2]}: tổng hợp "
                 f"{have_r.get(rkey)} ≠ tính lại {want_r.get(rkey)}"
             )
+    report.feedback, pakn_differences = feedback_verify()
+    report.differences += pakn_differences
     if len(report.differences) > limit:
         extra = len(report.differences) - limit
         report.differences = [*report.differences[:limit], f"… và {extra} khác biệt nữa"]

@@ -32,6 +32,8 @@ from motcua.catalogue.models import ProcedureVersion
 from motcua.dossiers import clock
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossiers.workflow import Action
+from motcua.feedback.models import Feedback
+from motcua.feedback.models import Kind as FeedbackKind
 from motcua.ratings.models import Rating
 from motcua.workcalendar.engine import WorkingCalendar
 from motcua.workcalendar.selectors import calendar_for
@@ -237,7 +239,7 @@ def published_components(version: ProcedureVersion) -> dict[str, bool]:
 
 
 def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact]:
-    """The facts of the given dossiers (a batch: five queries whatever its size)."""
+    """The facts of the given dossiers (a batch: six queries whatever its size)."""
     ctx = ctx or _Context()
     dossiers = list(
         Dossier.objects.filter(pk__in=dossier_ids)
@@ -264,8 +266,20 @@ def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact
             "dossier_id", flat=True
         )
     )
+    # QĐ 766 5.4: "dossiers with PAKN or a dislike rating"; TT01 c7: a PAKN about an officer's
+    # conduct is a complaint, like a dissatisfied rating.
+    complaints = set(disliked)
+    for dossier_id, kind in Feedback.objects.filter(dossier_id__in=dossier_ids).values_list(
+        "dossier_id", "kind"
+    ):
+        disliked.add(dossier_id)
+        if kind == FeedbackKind.CONDUCT:
+            complaints.add(dossier_id)
     ctx.load_versions(d.procedure_version_id for d in dossiers)
-    return [_derive_one(d, events[d.pk], docs[d.pk], d.pk in disliked, ctx) for d in dossiers]
+    return [
+        _derive_one(d, events[d.pk], docs[d.pk], d.pk in disliked, ctx, d.pk in complaints)
+        for d in dossiers
+    ]
 
 
 def _derive_one(
@@ -274,6 +288,7 @@ def _derive_one(
     docs: dict[str, bool],
     disliked: bool,
     ctx: _Context,
+    complaint: bool | None = None,
 ) -> Fact:
     end_kind = ""
     if d.ended_at is not None:
@@ -333,7 +348,7 @@ def _derive_one(
             supplements=supplements,
             channel=d.channel,
             published_complete=ctx.complete.get(d.procedure_version_id, False),
-            complaint=disliked,
+            complaint=disliked if complaint is None else complaint,
         )
     waiting = d.supplement_requested_at if d.status in _WAITING_SUPPLEMENT else None
     fact = Fact(

@@ -31,6 +31,7 @@ from motcua.catalogue.models import OnlineLevel, ProcedureVersion, VersionStatus
 from motcua.common.errors import ValidationFailed
 from motcua.dossiers.models import DossierEvent
 from motcua.dossiers.workflow import Action
+from motcua.monitoring import feedback as fb
 from motcua.monitoring.facts import published_components
 from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, MonthlyFact, RatingDaily
 
@@ -482,6 +483,14 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
     ("4.2", 4, gettext_noop("Hồ sơ được số hóa"), 6, "0.8", "QĐ 766 4.2"),
     ("4.3", 4, gettext_noop("Hồ sơ tái sử dụng dữ liệu số hóa"), 6, "0.8", "QĐ 766 4.3"),
     ("4.4", 4, gettext_noop("Hồ sơ liên kết kho dữ liệu của công dân"), 4, None, "QĐ 766 4.4"),
+    (
+        "5.1",
+        5,
+        gettext_noop("Phản ánh, kiến nghị về quy định hành chính, chính sách"),
+        0,
+        None,
+        "QĐ 766 5.1",
+    ),
     ("5.2", 5, gettext_noop("Phản ánh, kiến nghị xử lý đúng hạn"), 6, None, "QĐ 766 5.2"),
     ("5.3", 5, gettext_noop("Hài lòng với xử lý phản ánh, kiến nghị"), 6, None, "QĐ 766 5.3"),
     ("5.4", 5, gettext_noop("Hài lòng về giải quyết TTHC"), 6, "0.9", "QĐ 766 5.4"),
@@ -496,9 +505,12 @@ NO_DATA = {
     ),
     "1.4": gettext_noop("Chỉ số chưa đọc nhật ký gửi hồ sơ lên Cổng Dịch vụ công quốc gia."),
     "4.4": gettext_noop("Chưa ghi nhận giấy tờ lấy từ kho dữ liệu cá nhân trên Cổng DVCQG."),
-    "5.2": gettext_noop("Chưa có dữ liệu phản ánh, kiến nghị (PAKN)."),
-    "5.3": gettext_noop("Chưa có dữ liệu phản ánh, kiến nghị (PAKN)."),
 }
+
+#: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
+PAKN_NOT_KEPT = gettext_noop(
+    "Phản ánh, kiến nghị không theo dõi theo cán bộ, lĩnh vực hoặc hình thức nộp."
+)
 
 
 @dataclass
@@ -515,6 +527,7 @@ class Numbers:
     ratings: dict[str, int] | None
     catalogue: CatalogueCounts
     online_late: int
+    feedback: fb.FeedbackCounts | None = None
 
 
 def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
@@ -532,6 +545,7 @@ def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
         ratings=rating_sums(period, scope),
         catalogue=catalogue_counts(scope) if catalogue else CatalogueCounts(),
         online_late=online_late(period, scope),
+        feedback=fb.counts(period, scope),
     )
 
 
@@ -566,6 +580,8 @@ def scorecard(n: Numbers) -> list[Group]:
         )
         if code in NO_DATA:
             ind.unavailable = NO_DATA[code]
+        elif code in ("5.1", "5.2", "5.3"):
+            _pakn(ind, n.feedback)
         elif code == "5.4":
             # 100 % − (overdue rate + rate of dossiers with a "dislike"), over ended dossiers.
             ind.denominator = _dec(ended)
@@ -579,6 +595,20 @@ def scorecard(n: Numbers) -> list[Group]:
             ind.unit = "ngày"
         groups[group].indicators.append(ind)
     return list(groups.values())
+
+
+def _pakn(ind: Indicator, c: fb.FeedbackCounts | None) -> None:
+    """QĐ 766 5.1–5.3 over the feedback first received in the period (``monitoring.feedback``)."""
+    if c is None:
+        ind.unavailable = PAKN_NOT_KEPT
+        return
+    num, dn = {
+        "5.1": (c.regulation, "pakn_regulation"),
+        "5.2": (c.on_time, "pakn_on_time"),
+        "5.3": (c.satisfied, "pakn_satisfied"),
+    }[ind.code]
+    ind.numerator, ind.denominator = _dec(num), _dec(c.total)
+    ind.drill_num, ind.drill_den = dn, "pakn_all"
 
 
 def total(groups: Iterable[Group]) -> tuple[Decimal, int]:
@@ -717,6 +747,9 @@ def tt01(n: Numbers) -> Tt01:
             crit["c9"] = Decimal(1)
         else:
             crit["c9"] = Decimal(0)
+    # Criterion 8 per unit (Đ13): PAKN none or 100 % on time → 2; ≥ 90 % → 1; else 0.
+    if n.feedback is not None:
+        crit["c8"] = Decimal(n.feedback.criterion_8)
     return Tt01(dossiers=int(s["tt01_n"]), criteria=crit)
 
 
@@ -749,7 +782,8 @@ DRILL_LABELS: dict[str, str] = {
     "reused": gettext_noop("Hồ sơ tái sử dụng dữ liệu"),
     "fee_bearing": gettext_noop("Hồ sơ có phí, lệ phí"),
     "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
-    "disliked": gettext_noop("Hồ sơ có đánh giá không hài lòng"),
+    "disliked": gettext_noop("Hồ sơ có phản ánh, kiến nghị hoặc đánh giá không hài lòng"),
+    **fb.DRILL_LABELS,
     "extended": gettext_noop("Hồ sơ gia hạn"),
 }
 

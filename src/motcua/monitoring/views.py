@@ -197,6 +197,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         period = ind.parse_period(request.GET)
         scope, _agency = _scope(request, access)
         code = (request.GET.get("chi_so") or "").strip()
+        if code.startswith("pakn_"):
+            return _drill_feedback(request, code, period, scope)
         qs = ind.drill(code, period, scope)
     except ValidationFailed as exc:
         return render(
@@ -213,6 +215,34 @@ def drilldown(request: HttpRequest) -> HttpResponse:
             "period": period,
             "scope": scope,
             "total": total,
+            "rows": rows,
+            "shown": len(rows),
+            "back": f"/giam-sat/?{period.query}&{scope.query()}",
+        },
+    )
+
+
+def _drill_feedback(
+    request: HttpRequest, code: str, period: ind.Period, scope: ind.Scope
+) -> HttpResponse:
+    """The feedback items behind a PAKN number (QĐ 766 5.1–5.3; no contact details)."""
+    from motcua.monitoring import feedback as fb
+
+    qs = fb.drill(code, period, scope)
+    if qs is None:
+        raise ValidationFailed(
+            _("Không có chỉ số “%(code)s” để xem danh sách hồ sơ.") % {"code": code}
+        )
+    now = timezone.now()
+    rows = [(f, bool(fb.late_reasons(f, now))) for f in qs[:500]]
+    return render(
+        request,
+        "monitoring/drilldown_feedback.html",
+        {
+            "label": fb.DRILL_LABELS[code],
+            "period": period,
+            "scope": scope,
+            "total": qs.count(),
             "rows": rows,
             "shown": len(rows),
             "back": f"/giam-sat/?{period.query}&{scope.query()}",

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.audit",
     "motcua.ratings",
+    "motcua.feedback",
     "motcua.queueing",
     "motcua.monitoring",
     "motcua.demo",
@@ -225,6 +226,26 @@ MOTCUA_RATING_SCALE = env_list(
     "MOTCUA_RATING_SCALE",
     ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"],
     help="Rating levels shown to citizens, best first, comma-separated.",
+)
+
+# Feedback (PAKN) deadlines in working days (QĐ 766 5.2; rules.md §1.13: provinces differ).
+MOTCUA_FEEDBACK_REFUSE_DAYS = env_int(
+    "MOTCUA_FEEDBACK_REFUSE_DAYS", 2, help="Working days to refuse a feedback item (PAKN)."
+)
+MOTCUA_FEEDBACK_SUPPLEMENT_DAYS = env_int(
+    "MOTCUA_FEEDBACK_SUPPLEMENT_DAYS",
+    5,
+    help="Working days to ask the sender of a feedback item for more information (first request).",
+)
+MOTCUA_FEEDBACK_HANDLE_DAYS = env_int(
+    "MOTCUA_FEEDBACK_HANDLE_DAYS",
+    15,
+    help="Working days to handle (answer) a feedback item, from receipt or the latest transfer.",
+)
+MOTCUA_FEEDBACK_PUBLISH_DAYS = env_int(
+    "MOTCUA_FEEDBACK_PUBLISH_DAYS",
+    2,
+    help="Working days to publish the answer to a feedback item after its approval.",
 )
 
 # Audit log (docs/audit.md): entries are spread over this many independent hash chains, so

@@ -60,7 +60,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"Đã đối chiếu {report.dossiers} hồ sơ, {report.daily_rows} dòng tổng hợp, "
-                    f"{report.rating_rows} dòng đánh giá trong {took:.1f} giây; "
+                    f"{report.rating_rows} dòng đánh giá, {report.feedback} phản ánh, kiến nghị "
+                    f"trong {took:.1f} giây; "
                     f"{report.pending_events} sự kiện chưa cập nhật."
                 )
                 if report.ok:
