@@ -30,7 +30,11 @@ from motcua.catalogue.models import (
     TimeLimit,
     VersionStatus,
 )
-from motcua.catalogue.services import procedure_version_create_draft, procedure_version_publish
+from motcua.catalogue.services import (
+    procedure_version_create_draft,
+    procedure_version_publish,
+    procedure_version_record_publication,
+)
 from motcua.common.errors import MotcuaError
 from motcua.common.text import fold
 
@@ -153,6 +157,7 @@ class ResultInline(_VersionChildInline):
 
 class LegalBasisInline(_VersionChildInline):
     model = LegalBasis
+    fields = ["order", "text", "effective_date"]
 
 
 class StepInline(_VersionChildInline):
@@ -186,13 +191,14 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
         LegalBasisInline,
         StepInline,
     ]
-    actions = ["create_new_version", "publish"]
+    actions = ["create_new_version", "publish", "record_national_publication"]
     readonly_fields = [
         "number",
         "status",
         "effective_to",
         "published_at",
         "published_by",
+        "national_published_at",
         "source_hash",
     ]
     fieldsets = [
@@ -208,6 +214,8 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
                     "published_at",
                     "published_by",
                     "publication_decision",
+                    "publication_decision_date",
+                    "national_published_at",
                 ]
             },
         ),
@@ -321,6 +329,30 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
                     f"hiệu lực từ {effective_from:%d/%m/%Y}.",
                     messages.SUCCESS,
                 )
+
+    @admin.action(description="Ghi nhận đã công khai trên CSDL quốc gia về TTHC (lúc này)")
+    def record_national_publication(
+        self, request: HttpRequest, queryset: QuerySet[ProcedureVersion]
+    ) -> None:
+        now = timezone.now()
+        for version in queryset.select_related("procedure"):
+            try:
+                warnings = procedure_version_record_publication(
+                    version,
+                    national_published_at=now,
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except MotcuaError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"Đã ghi nhận thủ tục {version.procedure.code} phiên bản {version.number} "
+                f"công khai trên CSDL quốc gia lúc {timezone.localtime(now):%H:%M %d/%m/%Y}.",
+                messages.SUCCESS,
+            )
+            for warning in warnings:
+                self.message_user(request, warning, messages.WARNING)
 
     def save_model(
         self, request: HttpRequest, obj: ProcedureVersion, form: Any, change: bool

@@ -19,10 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, pre_delete
+from django.utils import timezone
 
 from motcua.accounts.roles import Role
 from motcua.agencies.models import AgencyKind
@@ -218,6 +220,22 @@ class ProcedureVersion(TimeStampedModel):
     publication_decision = models.CharField(
         "quyết định công bố", max_length=255, blank=True, help_text="Ví dụ: 2228/QĐ-UBND."
     )
+    # QĐ 766 1.1 and 1.2 (rules.md §4.2): the decision's date, and when the procedure was made
+    # public ("công khai") on the national procedure database — a fact recorded after
+    # publication, so a published version may still receive it (services).
+    publication_decision_date = models.DateField(
+        "ngày quyết định công bố",
+        null=True,
+        blank=True,
+        help_text="Ngày ký quyết định công bố thủ tục (QĐ 766 chỉ số 1.1, 1.2).",
+    )
+    national_published_at = models.DateTimeField(
+        "công khai trên CSDL quốc gia lúc",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Thời điểm thủ tục được công khai trên CSDL quốc gia về TTHC (QĐ 766 1.2).",
+    )
 
     # Content (NĐ 63/2010 Đ8.2)
     name = models.TextField("tên thủ tục")
@@ -341,6 +359,20 @@ class ProcedureVersion(TimeStampedModel):
     @property
     def is_locked(self) -> bool:
         return self.status in LOCKED_STATUSES
+
+    def clean(self) -> None:
+        """A decision cannot be dated in the future (it is signed before it is recorded)."""
+        super().clean()
+        day = self.publication_decision_date
+        if day is not None and day > timezone.localdate():
+            raise ValidationError(
+                {
+                    "publication_decision_date": (
+                        f"Ngày quyết định công bố {day:%d/%m/%Y} ở tương lai; "
+                        "hãy nhập ngày đã ký quyết định."
+                    )
+                }
+            )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save a draft. A stored published/retired version raises :class:`ImmutableVersion`."""
@@ -549,6 +581,12 @@ class LegalBasis(VersionContent):
     )
     order = models.PositiveSmallIntegerField("thứ tự")
     text = models.TextField("văn bản")
+    effective_date = models.DateField(
+        "ngày có hiệu lực",
+        null=True,
+        blank=True,
+        help_text="Ngày văn bản có hiệu lực; có thể ở tương lai (QĐ 766 chỉ số 1.1).",
+    )
 
     class Meta:
         verbose_name = "căn cứ pháp lý"

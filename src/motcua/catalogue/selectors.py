@@ -192,6 +192,21 @@ def procedure_version_data(version: ProcedureVersion) -> dict[str, Any]:
             for r in version.results.all()
         ],
         "legal_basis": [basis.text for basis in version.legal_bases.all()],
+        # QĐ 766 1.1 / 1.2: the effective date of each legal basis (same order), the decision
+        # and when it was made public on the national database.
+        "legal_basis_effective": [
+            basis.effective_date.isoformat() if basis.effective_date else None
+            for basis in version.legal_bases.all()
+        ],
+        "publication_decision": version.publication_decision or None,
+        "publication_decision_date": (
+            version.publication_decision_date.isoformat()
+            if version.publication_decision_date
+            else None
+        ),
+        "national_published_at": (
+            version.national_published_at.isoformat() if version.national_published_at else None
+        ),
         "steps": [
             {
                 "order": step.order,

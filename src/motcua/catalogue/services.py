@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from motcua.accounts.roles import Role
 from motcua.agencies.models import AgencyKind
+from motcua.audit.services import audit_log
 from motcua.catalogue.models import (
     VERSION_CONTENT_MODELS,
     ChannelOption,
+    LegalBasis,
     Procedure,
     ProcedureLevel,
     ProcedureVersion,
@@ -216,3 +218,104 @@ def procedure_version_publish(
         procedure.name = version.name
         procedure.save(update_fields=["name", "updated_at"])
     return version
+
+
+def publication_date_problems(
+    *,
+    decision_date: dt.date | None,
+    national_published_at: dt.datetime | None,
+    today: dt.date | None = None,
+) -> list[str]:
+    """Errors in the publication facts of QĐ 766 1.1 / 1.2: a decision or a national
+    publication in the future, or made public before the decision was signed. Legal bases may
+    take effect in the future (the decision must precede them), so their dates are not checked."""
+    today = today or timezone.localdate()
+    problems: list[str] = []
+    if decision_date is not None and decision_date > today:
+        problems.append(
+            f"Ngày quyết định công bố {decision_date:%d/%m/%Y} ở tương lai; "
+            "hãy nhập ngày đã ký quyết định."
+        )
+    if national_published_at is not None:
+        day = timezone.localtime(national_published_at).date()
+        if day > today:
+            problems.append(f"Thời điểm công khai trên CSDL quốc gia ({day:%d/%m/%Y}) ở tương lai.")
+        if decision_date is None:
+            problems.append(
+                "Chưa có ngày quyết định công bố nên chưa ghi nhận được việc công khai."
+            )
+        elif day < decision_date:
+            problems.append(
+                f"Thủ tục được công khai ngày {day:%d/%m/%Y}, trước ngày quyết định công bố "
+                f"({decision_date:%d/%m/%Y})."
+            )
+    return problems
+
+
+def publication_warnings(version: ProcedureVersion) -> list[str]:
+    """Allowed but flagged (QĐ 766 1.1): a decision dated later than 5 working days before the
+    latest effective date of its legal bases — the procedure counts as published late."""
+    from motcua.catalogue.publication import DECISION_LEAD_DAYS, decision_deadline
+    from motcua.workcalendar.selectors import calendar_for
+
+    day = version.publication_decision_date
+    dates = [b.effective_date for b in version.legal_bases.all()]
+    deadline = decision_deadline(calendar_for(None), dates)
+    if day is None or deadline is None or day <= deadline:
+        return []
+    latest = max(d for d in dates if d is not None)
+    return [
+        f"Quyết định công bố ngày {day:%d/%m/%Y} muộn hơn hạn {deadline:%d/%m/%Y} "
+        f"({DECISION_LEAD_DAYS} ngày làm việc trước ngày căn cứ pháp lý có hiệu lực "
+        f"{latest:%d/%m/%Y}): chỉ số 1.1 tính là công bố quá hạn."
+    ]
+
+
+@transaction.atomic
+def procedure_version_record_publication(
+    version: ProcedureVersion,
+    *,
+    decision_date: dt.date | None = None,
+    basis_effective: dict[int, dt.date | None] | None = None,
+    national_published_at: dt.datetime | None = None,
+    actor: User | None = None,
+) -> list[str]:
+    """Record the publication facts of QĐ 766 1.1 / 1.2 on a version, published or not: the
+    decision's date, the effective dates of its legal bases (by ``order``) and when it was made
+    public on the national procedure database. These record the publication itself, not the
+    content a dossier depends on, so a published version accepts them (written with
+    ``update``). ``None`` keeps the stored value. Raises ``ValidationFailed`` with every problem;
+    returns the warnings (a late decision is allowed but flagged). Audited."""
+    version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+    decision = decision_date or version.publication_decision_date
+    national = national_published_at or version.national_published_at
+    problems = publication_date_problems(decision_date=decision, national_published_at=national)
+    orders = set(version.legal_bases.values_list("order", flat=True))
+    for order in sorted(set(basis_effective or {}) - orders):
+        problems.append(f"Không có căn cứ pháp lý thứ tự {order} trong phiên bản {version.number}.")
+    if problems:
+        raise ValidationFailed(
+            f"Thủ tục {version.procedure.code} phiên bản {version.number}: " + " ".join(problems)
+        )
+    ProcedureVersion.objects.filter(pk=version.pk).update(
+        publication_decision_date=decision,
+        national_published_at=national,
+        updated_at=timezone.now(),
+    )
+    for order, day in (basis_effective or {}).items():
+        LegalBasis.objects.filter(version=version, order=order).update(effective_date=day)
+    version.refresh_from_db()
+    audit_log(
+        actor=actor,
+        action="catalogue.publication_recorded",
+        object_type="procedure_version",
+        object_id=str(version.pk),
+        data={
+            "decision_date": decision.isoformat() if decision else None,
+            "national_published_at": national.isoformat() if national else None,
+            "basis_effective": {
+                str(k): (v.isoformat() if v else None) for k, v in (basis_effective or {}).items()
+            },
+        },
+    )
+    return publication_warnings(version)

@@ -130,6 +130,10 @@ def demo_prepare(
         say("Nhập danh mục thủ tục hành chính…")
         report = catalogue_import_file(agencies_for=demo_agencies.procedure_agencies)
         result.catalogue = report.summary()
+        from motcua.demo.publication import demo_publication_dates
+
+        say("Ghi ngày quyết định công bố và công khai thủ tục…")
+        demo_publication_dates()
         say("Tạo tài khoản trình diễn…")
         _officers(result)
         from motcua.queueing.demo import queue_demo_prepare

@@ -35,6 +35,7 @@ from motcua.monitoring.indicators import (
     total,
 )
 from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, RatingDaily
+from motcua.monitoring.transparency import rows_for, timeliness
 
 
 def rate(num: float | int | None, den: float | int | None) -> Decimal | None:
@@ -129,6 +130,7 @@ def score_trend(period: Period, scope: Scope, months: int = 12) -> list[tuple[st
         .annotate(n=Sum("open_start"), late=Sum("overdue_start"))
     }
     catalogue = catalogue_counts(scope)
+    published = rows_for(scope, ps[-1].end)
     now = timezone.now()
     out = []
     for p in ps:
@@ -153,6 +155,7 @@ def score_trend(period: Period, scope: Scope, months: int = 12) -> list[tuple[st
             ratings=None,
             catalogue=catalogue,
             online_late=int(late_online.get(key, {}).get("x_n", 0)),
+            transparency=timeliness(p, scope, published),
         )
         score, _available = total(scorecard(numbers))
         out.append((f"{p.start.month:02d}/{p.start.year % 100:02d}", score))

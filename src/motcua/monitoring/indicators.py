@@ -34,6 +34,7 @@ from motcua.dossiers.workflow import Action
 from motcua.monitoring import feedback as fb
 from motcua.monitoring.facts import published_components
 from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, MonthlyFact, RatingDaily
+from motcua.monitoring.transparency import Timeliness, timeliness
 
 A = Action
 #: Working hours in a working day for the average resolution time (the standard schedule).
@@ -497,12 +498,6 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
 )
 
 NO_DATA = {
-    "1.1": gettext_noop(
-        "Danh mục chưa lưu ngày của quyết định công bố và ngày hiệu lực của căn cứ pháp lý."
-    ),
-    "1.2": gettext_noop(
-        "Chưa ghi nhận ngày quyết định công bố và thời điểm công khai trên CSDL quốc gia."
-    ),
     "1.4": gettext_noop("Chỉ số chưa đọc nhật ký gửi hồ sơ lên Cổng Dịch vụ công quốc gia."),
     "4.4": gettext_noop("Chưa ghi nhận giấy tờ lấy từ kho dữ liệu cá nhân trên Cổng DVCQG."),
 }
@@ -528,6 +523,8 @@ class Numbers:
     catalogue: CatalogueCounts
     online_late: int
     feedback: fb.FeedbackCounts | None = None
+    #: QĐ 766 1.1 / 1.2 from the catalogue (``transparency``); empty (N/A) when not read.
+    transparency: Timeliness = field(default_factory=Timeliness)
 
 
 def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
@@ -546,13 +543,17 @@ def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
         catalogue=catalogue_counts(scope) if catalogue else CatalogueCounts(),
         online_late=online_late(period, scope),
         feedback=fb.counts(period, scope),
+        transparency=timeliness(period, scope) if catalogue else Timeliness(),
     )
 
 
 def scorecard(n: Numbers) -> list[Group]:
     s = n.s
     ended = s["ended_early"] + s["ended_on_time"] + s["ended_late"]
+    tr = n.transparency
     values: dict[str, tuple[Any, Any, str, str]] = {
+        "1.1": (tr.decided_on_time, tr.decided, "tthc_1.1_on_time", "tthc_1.1"),
+        "1.2": (tr.public_on_time, tr.public_due, "tthc_1.2_on_time", "tthc_1.2"),
         "1.3": (n.catalogue.complete, n.catalogue.procedures, "", ""),
         "2.1": (
             s["ended_early"] + s["ended_on_time"] + (n.open_end - n.overdue_end),

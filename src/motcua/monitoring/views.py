@@ -24,6 +24,7 @@ from motcua.common.errors import ValidationFailed
 from motcua.monitoring import dashboard as db
 from motcua.monitoring import indicators as ind
 from motcua.monitoring import svg
+from motcua.monitoring import transparency as tr
 from motcua.monitoring.access import MonitoringAccess, monitoring_access
 from motcua.monitoring.models import ExportJob, ExportStatus, Watermark
 from motcua.queueing.stats import monitoring_panel
@@ -199,6 +200,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         code = (request.GET.get("chi_so") or "").strip()
         if code.startswith("pakn_"):
             return _drill_feedback(request, code, period, scope)
+        if code in tr.DRILLS:  # QĐ 766 1.1 / 1.2: procedures, not dossiers
+            return _procedure_drilldown(request, code, period, scope)
         qs = ind.drill(code, period, scope)
     except ValidationFailed as exc:
         return render(
@@ -245,6 +248,26 @@ def _drill_feedback(
             "total": qs.count(),
             "rows": rows,
             "shown": len(rows),
+            "back": f"/giam-sat/?{period.query}&{scope.query()}",
+        },
+    )
+
+
+def _procedure_drilldown(
+    request: HttpRequest, code: str, period: ind.Period, scope: ind.Scope
+) -> HttpResponse:
+    """The procedure versions behind a QĐ 766 1.1 / 1.2 number, with the dates that judge them."""
+    rows = tr.drill_rows(code, period, scope)
+    end = min(period.end, timezone.localdate())
+    return render(
+        request,
+        "monitoring/drilldown_procedures.html",
+        {
+            "label": tr.DRILLS[code],
+            "period": period,
+            "scope": scope,
+            "rows": [(r, r.public_on_time(end)) for r in rows],
+            "total": len(rows),
             "back": f"/giam-sat/?{period.query}&{scope.query()}",
         },
     )
