@@ -29,7 +29,7 @@ from motcua.dossiers.services import (
 from motcua.dossiers.workflow import DossierStatus
 from motcua.integrations import national
 from motcua.integrations.fake_national import FakeNationalPortal
-from motcua.integrations.models import NationalDossierLink, Subscription
+from motcua.integrations.models import NationalDossierLink, NationalSync, Subscription
 from motcua.integrations.services import run_outbox
 
 SECRET = "khoa-dong-bo-quoc-gia"
@@ -177,6 +177,8 @@ def test_inbound_submission_from_the_portal(
     assert dossier.channel == "online"
     assert dossier.status == "submitted"
     assert body["TrangThaiHoSo"] == 1
+    # Submitted on the portal: the portal knows it (QĐ 766 1.4).
+    assert NationalSync.objects.filter(dossier=dossier, via="link").exists()
     # Sent again (a retry): the same dossier, not a second one.
     again_status, again = FakeNationalPortal.submit(live_server.url, key, record)
     assert again_status == 200

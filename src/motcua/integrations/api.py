@@ -27,7 +27,8 @@ from motcua.dossiers import services as engine
 from motcua.dossiers.models import ReturnMethod
 from motcua.dossiers.services import ApplicantInput
 from motcua.integrations import national
-from motcua.integrations.models import NationalDossierLink
+from motcua.integrations.models import NationalDossierLink, SyncVia
+from motcua.integrations.services import national_sync_record
 
 router = Router(tags=["national"], auth=AUTH)
 
@@ -163,6 +164,8 @@ def receive(request: HttpRequest, response: HttpResponse, payload: NationalDossi
             link = NationalDossierLink.objects.create(
                 national_id=payload.MaHoSoQuocGia, dossier=dossier
             )
+            # Submitted on the portal: the portal knows it (QĐ 766 1.4).
+            national_sync_record(dossier_ids=[dossier.pk], at=link.received_at, via=SyncVia.LINK)
     except IntegrityError:  # the same national dossier arrived twice at once
         found = NationalDossierLink.objects.filter(national_id=payload.MaHoSoQuocGia).first()
         if found is None:

@@ -169,3 +169,30 @@ class NationalDossierLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.national_id} → {self.dossier_id}"
+
+
+class SyncVia(models.TextChoices):
+    DELIVERY = "delivery", "Đã gửi lên Cổng DVCQG"
+    LINK = "link", "Nộp trên Cổng DVCQG"
+    SIMULATED = "simulated", "Mô phỏng"
+
+
+class NationalSync(models.Model):
+    """A dossier the Cổng Dịch vụ công quốc gia knows (QĐ 766 indicator 1.4, rules.md §4.2): its
+    first event delivered to a subscription of kind ``national`` (``Delivery.delivered_at``), or
+    the dossier came from the portal (``NationalDossierLink``). One row per dossier, the first
+    moment; written by ``services.national_sync_record`` where those are recorded, read by the
+    monitoring refresh (its id is a watermark there)."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="+", verbose_name="hồ sơ"
+    )
+    synced_at = models.DateTimeField("đồng bộ lúc")
+    via = models.CharField("cách đồng bộ", max_length=10, choices=SyncVia.choices)
+
+    class Meta:
+        verbose_name = "hồ sơ đã đồng bộ Cổng DVCQG"
+        verbose_name_plural = "hồ sơ đã đồng bộ Cổng DVCQG"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.synced_at:%Y-%m-%d %H:%M}"

@@ -49,9 +49,11 @@ from motcua.integrations.models import (
     RELAY_CURSOR,
     Delivery,
     DeliveryStatus,
+    NationalSync,
     RelayCursor,
     Subscription,
     SubscriptionKind,
+    SyncVia,
 )
 
 logger = logging.getLogger(__name__)
@@ -341,6 +343,8 @@ def _attempt(
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = moment
         report.delivered += 1
+        if subscription.kind == SubscriptionKind.NATIONAL:
+            national_sync_record(dossier_ids=[delivery.dossier_id], at=moment, via=SyncVia.DELIVERY)
     elif moment - delivery.window_start >= RETRY_FOR:
         delivery.status = DeliveryStatus.FAILED
         delivery.failed_at = moment
@@ -360,6 +364,14 @@ def _attempt(
         ]
     )
     return result.ok
+
+
+def national_sync_record(*, dossier_ids: Iterable[int], at: dt.datetime, via: str) -> int:
+    """Record that the Cổng DVCQG knows these dossiers (QĐ 766 1.4); the first record of a
+    dossier wins (idempotent). The number given."""
+    rows = [NationalSync(dossier_id=d, synced_at=at, via=via) for d in set(dossier_ids)]
+    NationalSync.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
 
 
 def _alert_recipients() -> list[str]:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from motcua.dossiers import clock
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.feedback.models import Feedback
+from motcua.integrations.models import NationalSync
 from motcua.monitoring.facts import Fact, _Context, derive
 from motcua.monitoring.feedback import verify as feedback_verify
 from motcua.monitoring.models import (
@@ -233,6 +234,7 @@ class RefreshResult:
     events_to: int = 0
     ratings_to: int = 0
     rating_days: int = 0
+    syncs_to: int = 0
 
 
 def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
@@ -259,6 +261,15 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         # Every day of the window (the lag too: a rating committed late is still counted).
         new_rating_days = {clock.local_day(at) for _i, _d, at in ratings}
         last_rating = max((i for i, _d, _at in ratings), default=wm.rating_id)
+        # QĐ 766 1.4: dossiers newly known to the Cổng DVCQG (same lag window as the events).
+        sstart = max(wm.sync_id - LAG_EVENTS, 0)
+        syncs = list(
+            NationalSync.objects.filter(id__gt=sstart)
+            .order_by("id")
+            .values_list("id", "dossier_id")[: batch + (wm.sync_id - sstart)]
+        )
+        dossier_ids |= {d for _i, d in syncs}
+        last_sync = max((i for i, _d in syncs), default=wm.sync_id)
         new_events = any(i > wm.event_id for i, _d in rows)
         new_ratings = last_rating > wm.rating_id
         # A new month: the open dossiers gain a month-start snapshot (carried over / in progress).
@@ -275,11 +286,12 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         # Feedback about a dossier (QĐ 766 5.4) recorded since the last run, with a lag window.
         pakn = _feedback_dossiers(wm.refreshed_at)
         dossier_ids |= pakn
-        if new_events or new_ratings or new_month or pakn:
+        if new_events or new_ratings or new_month or pakn or last_sync > wm.sync_id:
             result.dossiers = refresh_dossiers(dossier_ids)
             recompute_rating_days(new_rating_days)
         wm.event_id = max(wm.event_id, last_event)
         wm.rating_id = max(wm.rating_id, last_rating)
+        wm.sync_id = result.syncs_to = max(wm.sync_id, last_sync)
         wm.refreshed_at = timezone.now()
         wm.save()
         result.events_to, result.ratings_to = wm.event_id, wm.rating_id
@@ -308,10 +320,10 @@ def refresh_all(batch: int = DEFAULT_BATCH) -> int:
     total = 0
     while True:
         wm = Watermark.objects.filter(name=WATERMARK).first()
-        before = (wm.event_id, wm.rating_id) if wm else (0, 0)
+        before = (wm.event_id, wm.rating_id, wm.sync_id) if wm else (0, 0, 0)
         r = refresh(batch)
         total += r.dossiers
-        if (r.events_to, r.ratings_to) == before:
+        if (r.events_to, r.ratings_to, r.syncs_to) == before:
             return total
 
 
@@ -333,6 +345,7 @@ def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None =
         wm = _watermark()
         last_event = DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0
         last_rating = Rating.objects.aggregate(m=Max("id"))["m"] or 0
+        last_sync = NationalSync.objects.aggregate(m=Max("id"))["m"] or 0
         DailyFact.objects.all().delete()
         MonthlyFact.objects.all().delete()
         DossierFact.objects.all().delete()
@@ -347,6 +360,7 @@ def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None =
             clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)
         )
         wm.event_id, wm.rating_id, wm.refreshed_at = last_event, last_rating, timezone.now()
+        wm.sync_id = last_sync
         wm.save()
     return done
 

@@ -14,6 +14,9 @@ Rules (rules.md §4.2, §1.10):
   charged to the agency. Only received dossiers (with a due moment) are classified.
 * **QĐ 766 indicator 2.2.** Resolution time = working time from reception to the decision minus
   the time waiting for the applicant (supplement after appraisal, financial obligation).
+* **QĐ 766 indicator 1.4.** A received dossier is *synced* when the Cổng DVCQG knows it: a
+  ``NationalSync`` row (one of its events delivered to a national subscription, or submitted on
+  the portal). Counted on the reception day, like the other per-dossier shares.
 * **TT 01/2018/TT-VPCP Đ13** per-dossier criteria 1, 2, 3, 4, 6, 7 (2/1/0), for decided dossiers.
 """
 
@@ -34,6 +37,7 @@ from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossiers.workflow import Action
 from motcua.feedback.models import Feedback
 from motcua.feedback.models import Kind as FeedbackKind
+from motcua.integrations.models import NationalSync
 from motcua.ratings.models import Rating
 from motcua.workcalendar.engine import WorkingCalendar
 from motcua.workcalendar.selectors import calendar_for
@@ -193,7 +197,7 @@ def contribution(
     for counter, days in event_days.items():
         for day in days:
             add(day, counter)
-    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online"):
+    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online", "synced"):
         add(received, flag, 1 if fact.flags.get(flag) else 0)
     for start in month_starts_open(fact, now):
         add(start.date().isoformat(), "open_start")
@@ -207,6 +211,7 @@ class _Context:
     def __init__(self) -> None:
         self.calendars: dict[int, WorkingCalendar] = {}
         self.complete: dict[int, bool] = {}
+        self.synced: set[int] = set()  # of the current batch (``derive``)
 
     def calendar(self, dossier: Dossier) -> WorkingCalendar:
         cal = self.calendars.get(dossier.receiving_agency_id)
@@ -275,6 +280,10 @@ def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact
         disliked.add(dossier_id)
         if kind == FeedbackKind.CONDUCT:
             complaints.add(dossier_id)
+    # QĐ 766 1.4: the Cổng DVCQG knows the dossier (a national delivery or a portal dossier).
+    ctx.synced = set(
+        NationalSync.objects.filter(dossier_id__in=dossier_ids).values_list("dossier_id", flat=True)
+    )
     ctx.load_versions(d.procedure_version_id for d in dossiers)
     return [
         _derive_one(d, events[d.pk], docs[d.pk], d.pk in disliked, ctx, d.pk in complaints)
@@ -339,6 +348,7 @@ def _derive_one(
         # The payment gateway's callback is recorded by the system (actor None).
         "paid_online": any(e[0] == A.RECORD_PAYMENT.value and e[2] is None for e in events),
         "disliked": disliked,
+        "synced": d.pk in ctx.synced,
     }
     tt01: dict[str, int] = {}
     if end_kind == "decided" and outcome:

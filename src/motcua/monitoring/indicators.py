@@ -498,7 +498,6 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
 )
 
 NO_DATA = {
-    "1.4": gettext_noop("Chỉ số chưa đọc nhật ký gửi hồ sơ lên Cổng Dịch vụ công quốc gia."),
     "4.4": gettext_noop("Chưa ghi nhận giấy tờ lấy từ kho dữ liệu cá nhân trên Cổng DVCQG."),
 }
 
@@ -554,6 +553,10 @@ def scorecard(n: Numbers) -> list[Group]:
     values: dict[str, tuple[Any, Any, str, str]] = {
         "1.1": (tr.decided_on_time, tr.decided, "tthc_1.1_on_time", "tthc_1.1"),
         "1.2": (tr.public_on_time, tr.public_due, "tthc_1.2_on_time", "tthc_1.2"),
+        # QĐ 766 1.4: synced to the Cổng DVCQG / received (our own count is the denominator:
+        # the national "max(reporting system, portal)" and its last-year fallback need figures
+        # from the national side; docs/monitoring.md).
+        "1.4": (s["synced"], s["received"], "synced", "received"),
         "1.3": (n.catalogue.complete, n.catalogue.procedures, "", ""),
         "2.1": (
             s["ended_early"] + s["ended_on_time"] + (n.open_end - n.overdue_end),
@@ -783,6 +786,7 @@ DRILL_LABELS: dict[str, str] = {
     "reused": gettext_noop("Hồ sơ tái sử dụng dữ liệu"),
     "fee_bearing": gettext_noop("Hồ sơ có phí, lệ phí"),
     "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
+    "synced": gettext_noop("Hồ sơ đã đồng bộ Cổng DVCQG"),
     "disliked": gettext_noop("Hồ sơ có phản ánh, kiến nghị hoặc đánh giá không hài lòng"),
     **fb.DRILL_LABELS,
     "extended": gettext_noop("Hồ sơ gia hạn"),
@@ -828,7 +832,7 @@ def drill_q(code: str, period: Period) -> Q:
         "extended": _events([A.REQUEST_EXTENSION.value], period),
         "disliked": ended & Q(flags__disliked=True),
     }
-    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online"):
+    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online", "synced"):
         table[flag] = received & Q(**{f"flags__{flag}": True})
     if code not in table:
         raise ValidationFailed(

@@ -45,6 +45,7 @@ COUNTERS: tuple[str, ...] = (
     "reused",
     "fee_bearing",
     "paid_online",
+    "synced",
     "disliked",
     "tt01_n",
     "tt01_c1",
@@ -146,6 +147,7 @@ class Facts(models.Model):
     reused = models.IntegerField(default=0)
     fee_bearing = models.IntegerField(default=0)
     paid_online = models.IntegerField(default=0)
+    synced = models.IntegerField("đồng bộ Cổng DVCQG", default=0)
     disliked = models.IntegerField(default=0)
     tt01_n = models.IntegerField(default=0)
     tt01_c1 = models.IntegerField(default=0)
@@ -230,6 +232,8 @@ class Watermark(models.Model):
     name = models.CharField(max_length=40, unique=True)
     event_id = models.BigIntegerField(default=0)
     rating_id = models.BigIntegerField(default=0)
+    #: The last ``integrations.NationalSync`` id read (QĐ 766 1.4).
+    sync_id = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -73,6 +73,9 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(report.summary()))
+        from motcua.integrations.simulation import simulate_national_sync  # QĐ 766 1.4
+
+        self.stdout.write(f"{simulate_national_sync()} hồ sơ đồng bộ Cổng DVCQG (mô phỏng).")
         if report.deferred_indexes:
             self.stdout.write(
                 f"{report.deferred_indexes} chỉ mục phụ được bỏ khi nạp và dựng lại ở cuối "
