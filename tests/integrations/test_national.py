@@ -59,7 +59,18 @@ def test_sync_record_fields(world: World) -> None:
         at=MONDAY,
         documents=[
             DocumentInput(name="Đơn", file=_pdf()),
-            DocumentInput(name="CCCD", reused=True, reuse_source="CSDL quốc gia về dân cư"),
+            DocumentInput(
+                name="CCCD",
+                reused=True,
+                reuse_source="CSDL quốc gia về dân cư",
+                reuse_origin="national_db",
+            ),
+            DocumentInput(
+                name="Giấy khai sinh",
+                reused=True,
+                reuse_source="Kho dữ liệu trên Cổng DVCQG",
+                reuse_origin="citizen_store",
+            ),
         ],
     )
     dossier_accept(actor=world.reception, dossier=dossier.pk, at=MONDAY)
@@ -76,8 +87,11 @@ def test_sync_record_fields(world: World) -> None:
     assert record["ThoiGianGiaiQuyet"] == 5
     assert record["DonViTinh"] == "ngày làm việc"
     assert record["HoSoCoThanhPhanSoHoa"] == 1
+    # Only a component from the citizen's own store is DuocLayTuKhoDMQG (QĐ 766 4.4), not one
+    # reused from the population database.
     assert [(d["DuocSoHoa"], d["DuocLayTuKhoDMQG"]) for d in record["TaiLieuNop"]] == [
         (1, 0),
+        (0, 0),
         (0, 1),
     ]
     assert record["DuocThanhToanTrucTuyen"] == 2

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from motcua.demo.services import demo_prepare
 from motcua.dossiers.simulation import simulate
-from motcua.integrations.simulation import simulate_national_sync
+from motcua.integrations.simulation import simulate_national_sync, simulate_store_origin
 from motcua.monitoring import aggregate as agg
 from motcua.monitoring import indicators as ind
 from motcua.monitoring.models import DailyFact, RatingDaily
@@ -36,6 +36,7 @@ def test_simulated_province_fills_every_indicator_with_data_and_verifies() -> No
     report = simulate(dossiers=300, years=0.5, seed=5, end=END)
     assert report.dossiers == 300
     assert simulate_national_sync() > 0  # the pass `motcua simulate` runs after (QĐ 766 1.4)
+    assert simulate_store_origin() > 0  # and the origin of reused components (4.4)
     assert report.ratings == Rating.objects.count() > 0
     call_command("metrics", "refresh", stdout=StringIO())
     result = _verify()
@@ -59,7 +60,7 @@ def test_simulated_province_fills_every_indicator_with_data_and_verifies() -> No
         assert 0 < rate < 1, (code, rate)
     # The simulator's additions: fees paid online and at the counter, scanned and reused
     # components, ratings (some dissatisfied) — each a share strictly between 0 and 100 %.
-    for code in ("1.4", "3.6", "4.2", "4.3", "5.4"):
+    for code in ("1.4", "3.6", "4.2", "4.3", "4.4", "5.4"):
         rate = by_code[code].rate
         assert rate is not None, code
         assert 0 < rate < 1, (code, rate)

@@ -176,6 +176,7 @@ def _documents(
                 content_type=content_type,
                 reused=item.reused,
                 reuse_source=item.reuse_source,
+                reuse_origin=item.reuse_origin,
             )
         )
     return result

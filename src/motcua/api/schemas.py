@@ -201,6 +201,11 @@ class DocumentIn(StrictIn):
     count: Annotated[StrictInt, Field(ge=1, le=100)] = 1
     reused: StrictBool = Field(False, description="DuocLayTuKhoDMQG: lấy từ kho dữ liệu")
     reuse_source: ShortText = ""
+    reuse_origin: Literal["", "citizen_store", "agency_store", "national_db"] = Field(
+        "",
+        description="Loại nguồn khi tái sử dụng: citizen_store = kho dữ liệu của tổ chức, cá nhân "
+        "trên Cổng DVCQG (QĐ 766 chỉ số 4.4), agency_store, national_db",
+    )
     file: FileIn | None = None
 
 

@@ -85,7 +85,7 @@ class ClockInline(_ReadOnlyInline):
 class DocumentInline(_ReadOnlyInline):
     model = DossierDocument
     verbose_name_plural = "Thành phần hồ sơ"
-    fields = ("name", "submitted", "form", "count", "reused", "reuse_source")
+    fields = ("name", "submitted", "form", "count", "reused", "reuse_source", "reuse_origin")
 
 
 @admin.register(Dossier)

@@ -513,6 +513,14 @@ def _document_path(instance: DossierDocument, filename: str) -> str:
     return f"dossiers/{instance.dossier.uuid}/{filename}"
 
 
+class ReuseOrigin(models.TextChoices):
+    """Where a reused component was taken from (NĐ 118/2025 Đ17.1.b; QĐ 766 4.3, 4.4)."""
+
+    CITIZEN_STORE = "citizen_store", "Kho dữ liệu của tổ chức, cá nhân trên Cổng DVCQG"
+    AGENCY_STORE = "agency_store", "Kho kết quả số hóa của cơ quan"
+    NATIONAL_DB = "national_db", "Cơ sở dữ liệu quốc gia, chuyên ngành"
+
+
 class DossierDocument(TimeStampedModel):
     """A component of the dossier (thành phần hồ sơ): submitted or not, its form, its digitised
     file (scanned and signed by the reception officer, NĐ 118/2025 Điều 17 khoản 1 điểm c) and
@@ -550,6 +558,11 @@ class DossierDocument(TimeStampedModel):
     scanned_at = models.DateTimeField("số hóa lúc", null=True, blank=True)
     reused = models.BooleanField("tái sử dụng dữ liệu", default=False)
     reuse_source = models.CharField("nguồn tái sử dụng", max_length=300, blank=True)
+    #: Where a reused component came from, structured (QĐ 766 4.4 counts ``citizen_store``:
+    #: ``TaiLieuNop.DuocLayTuKhoDMQG`` on the Cổng DVCQG); ``reuse_source`` keeps the free text.
+    reuse_origin = models.CharField(
+        "loại nguồn tái sử dụng", max_length=16, choices=ReuseOrigin.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = "thành phần hồ sơ"
@@ -559,7 +572,11 @@ class DossierDocument(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(reused=False) | ~Q(reuse_source=""),
                 name="dossiers_document_reuse_source",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(reuse_origin="") | Q(reused=True),
+                name="dossiers_document_reuse_origin",
+            ),
         ]
 
     def __str__(self) -> str:

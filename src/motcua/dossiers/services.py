@@ -74,6 +74,7 @@ from motcua.dossiers.models import (
     DossierEvent,
     PartnerTask,
     ReturnMethod,
+    ReuseOrigin,
 )
 from motcua.dossiers.national import ends_processing_for_766, national_status
 from motcua.dossiers.workflow import (
@@ -144,6 +145,8 @@ class DocumentInput:
     content_type: str = ""
     reused: bool = False
     reuse_source: str = ""
+    #: Structured origin of a reused component (``ReuseOrigin``; QĐ 766 4.4), empty if unknown.
+    reuse_origin: str = ""
     #: Digitised by a scanning station that keeps the file itself (the simulator): the component
     #: is recorded as scanned by the actor at reception without a file here (QĐ 766 4.2).
     scanned: bool = False
@@ -1155,6 +1158,13 @@ def _document_rows(
                 f"Giấy tờ “{name[:60]}” được tái sử dụng: phải ghi nguồn dữ liệu (ví dụ Kho quản "
                 "lý dữ liệu điện tử, CSDL quốc gia về dân cư)."
             )
+        if item.reuse_origin and (not item.reused or item.reuse_origin not in ReuseOrigin.values):
+            raise DossierInvalid(
+                f"Giấy tờ “{name[:60]}”: loại nguồn tái sử dụng “{item.reuse_origin[:30]}” chỉ "
+                "dùng cho giấy tờ được tái sử dụng và phải là một trong: "
+                + ", ".join(str(label) for label in ReuseOrigin.labels)
+                + "."
+            )
         doc = DossierDocument(
             dossier=dossier,
             required_document=required,
@@ -1164,6 +1174,7 @@ def _document_rows(
             count=item.count,
             reused=item.reused,
             reuse_source=item.reuse_source.strip(),
+            reuse_origin=item.reuse_origin,
         )
         if item.file is not None:
             digest = hashlib.sha256()

@@ -94,6 +94,7 @@ def _documents_in(items: list[TaiLieuIn]) -> list[DocumentIn]:
             reused=bool(item.DuocLayTuKhoDMQG),
             reuse_source=item.NguonDuLieu
             or ("Kho dữ liệu điện tử (Cổng DVC quốc gia)" if item.DuocLayTuKhoDMQG else ""),
+            reuse_origin="citizen_store" if item.DuocLayTuKhoDMQG else "",
             file=FileIn(
                 name=item.TepDinhKem.TenTep,
                 content_type=item.TepDinhKem.LoaiTep,

@@ -28,7 +28,8 @@ receiving agency identifier       ``MaCoQuan`` (mã định danh điện tử, Q
 ``channel``                       ``KenhThucHien`` (1 trực tiếp, 2 trực tuyến, 3 bưu chính)
 ``limit_value`` / ``limit_unit``  ``ThoiGianGiaiQuyet`` / ``DonViTinh``
 document ``file``                 ``TaiLieuNop[].DuocSoHoa`` (1 có tệp số hóa, 0 không)
-document ``reused``               ``TaiLieuNop[].DuocLayTuKhoDMQG`` (1 lấy từ kho dữ liệu, 0 không)
+document ``reuse_origin``         ``TaiLieuNop[].DuocLayTuKhoDMQG`` (1 lấy từ kho dữ liệu của
+                                  tổ chức, cá nhân — ``citizen_store``; 0 không)
 any digitised component           ``HoSoCoThanhPhanSoHoa`` (1 / 0)
 ``fee_amount`` / ``paid_at``      ``DanhSachPhiLePhi[].Gia`` / ``DuocThanhToanTrucTuyen``
                                   (1 đã thanh toán trực tuyến, 2 không — rules.md §4.3)
@@ -165,7 +166,7 @@ def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str
             {
                 "TenTaiLieu": d.name,
                 "DuocSoHoa": 1 if d.file else 0,
-                "DuocLayTuKhoDMQG": 1 if d.reused else 0,
+                "DuocLayTuKhoDMQG": 1 if d.reuse_origin == "citizen_store" else 0,
                 "MaHash": d.sha256 or None,
             }
             for d in documents

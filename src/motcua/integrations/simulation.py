@@ -1,21 +1,29 @@
-"""National sync records for a simulated province (QĐ 766 indicator 1.4).
+"""National sync records (QĐ 766 indicator 1.4) and the origin of reused components (4.4) for a
+simulated province.
 
 ``motcua simulate`` writes dossiers without running the relay (no subscription, no delivery), so
 a simulated province would have no dossier on the Cổng DVCQG. This separate pass, run after the
 simulation, records ``NationalSync`` rows as the relay would have: a realistic share of the
 received dossiers, a few minutes after reception (a draw of its own per dossier, from its UUID,
 so the rest of the simulation is unchanged and the result is the same on every database).
+
+The simulator marks reused components with a free-text source only; :func:`simulate_store_origin`
+gives them a structured origin: most from the citizen's store on the Cổng DVCQG (what the
+simulator's source text names), the rest from the agency's store of digitised results. Run
+both before ``motcua metrics refresh``/``rebuild`` (they write no dossier event).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierDocument, ReuseOrigin
 from motcua.integrations.models import NationalSync, SyncVia
 
 #: Share of received dossiers the portal knows (the relay delivers nearly all; a few fail).
 SYNCED_SHARE = 0.93
+#: Share of dossiers with reused components whose components came from the citizen's store.
+STORE_SHARE = 0.6
 BATCH = 5000
 
 
@@ -52,3 +60,23 @@ def simulate_national_sync(share: float = SYNCED_SHARE) -> int:
 def _write(rows: list[NationalSync]) -> int:
     NationalSync.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
+
+
+def simulate_store_origin(share: float = STORE_SHARE) -> int:
+    """Give the reused components without a structured origin one: ``citizen_store`` for
+    ``share`` of their dossiers (bits 32–63 of the dossier's UUID decide), ``agency_store`` for
+    the others. The number of components updated."""
+    store: list[int] = []
+    agency: list[int] = []
+    rows = (
+        DossierDocument.objects.filter(reused=True, reuse_origin="")
+        .order_by("pk")
+        .values_list("pk", "dossier__uuid")
+    )
+    for pk, uid in rows.iterator(chunk_size=BATCH):
+        u = ((uid.int >> 32) & 0xFFFFFFFF) / 2**32
+        (store if u < share else agency).append(pk)
+    for origin, ids in ((ReuseOrigin.CITIZEN_STORE, store), (ReuseOrigin.AGENCY_STORE, agency)):
+        for i in range(0, len(ids), BATCH):
+            DossierDocument.objects.filter(pk__in=ids[i : i + BATCH]).update(reuse_origin=origin)
+    return len(store) + len(agency)

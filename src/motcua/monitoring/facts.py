@@ -17,6 +17,11 @@ Rules (rules.md §4.2, §1.10):
 * **QĐ 766 indicator 1.4.** A received dossier is *synced* when the Cổng DVCQG knows it: a
   ``NationalSync`` row (one of its events delivered to a national subscription, or submitted on
   the portal). Counted on the reception day, like the other per-dossier shares.
+* **QĐ 766 indicator 4.4.** A received dossier is *linked to the citizen's store* when one of
+  its components was taken from it (``DossierDocument.reuse_origin == "citizen_store"``, the
+  national ``DuocLayTuKhoDMQG``). Such a component is also *reused* (4.3): the two are separate
+  indicators of the national formula, each counted once per dossier; 4.4 never counts a
+  component reused from another source.
 * **TT 01/2018/TT-VPCP Đ13** per-dossier criteria 1, 2, 3, 4, 6, 7 (2/1/0), for decided dossiers.
 """
 
@@ -33,7 +38,7 @@ from django.utils import timezone
 
 from motcua.catalogue.models import ProcedureVersion
 from motcua.dossiers import clock
-from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, ReuseOrigin
 from motcua.dossiers.workflow import Action
 from motcua.feedback.models import Feedback
 from motcua.feedback.models import Kind as FeedbackKind
@@ -197,7 +202,15 @@ def contribution(
     for counter, days in event_days.items():
         for day in days:
             add(day, counter)
-    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online", "synced"):
+    for flag in (
+        "digitised",
+        "e_result",
+        "reused",
+        "fee_bearing",
+        "paid_online",
+        "synced",
+        "store_linked",
+    ):
         add(received, flag, 1 if fact.flags.get(flag) else 0)
     for start in month_starts_open(fact, now):
         add(start.date().isoformat(), "open_start")
@@ -258,14 +271,18 @@ def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact
         .values_list("dossier_id", "action", "at", "actor_id", "to_status", "outcome")
     ):
         events[row[0]].append(row[1:])
-    docs: dict[int, dict[str, bool]] = defaultdict(lambda: {"digitised": False, "reused": False})
-    for dossier_id, file, scanned_at, reused in DossierDocument.objects.filter(
+    docs: dict[int, dict[str, bool]] = defaultdict(
+        lambda: {"digitised": False, "reused": False, "store_linked": False}
+    )
+    for dossier_id, file, scanned_at, reused, origin in DossierDocument.objects.filter(
         dossier_id__in=dossier_ids
-    ).values_list("dossier_id", "file", "scanned_at", "reused"):
+    ).values_list("dossier_id", "file", "scanned_at", "reused", "reuse_origin"):
         if file or scanned_at is not None:
             docs[dossier_id]["digitised"] = True
         if reused:
             docs[dossier_id]["reused"] = True
+        if origin == ReuseOrigin.CITIZEN_STORE:
+            docs[dossier_id]["store_linked"] = True
     disliked = set(
         Rating.objects.filter(dossier_id__in=dossier_ids, satisfied=False).values_list(
             "dossier_id", flat=True
@@ -343,6 +360,7 @@ def _derive_one(
     flags = {
         "digitised": docs["digitised"],
         "reused": docs["reused"],
+        "store_linked": docs["store_linked"],
         "e_result": any(e[0] == A.SIGN.value for e in events),
         "fee_bearing": bool(d.fee_amount) or any(e[0] == A.REQUEST_PAYMENT.value for e in events),
         # The payment gateway's callback is recorded by the system (actor None).

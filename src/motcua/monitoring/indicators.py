@@ -498,7 +498,6 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
 )
 
 NO_DATA = {
-    "4.4": gettext_noop("Chưa ghi nhận giấy tờ lấy từ kho dữ liệu cá nhân trên Cổng DVCQG."),
 }
 
 #: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
@@ -571,6 +570,8 @@ def scorecard(n: Numbers) -> list[Group]:
         "4.1": (s["e_result"], s["received"], "e_result", "received"),
         "4.2": (s["digitised"], s["received"], "digitised", "received"),
         "4.3": (s["reused"], s["received"], "reused", "received"),
+        # QĐ 766 4.4: a component taken from the citizen's store (structured origin) / received.
+        "4.4": (s["store_linked"], s["received"], "store_linked", "received"),
     }
     groups = {g: Group(g, name, pts) for g, name, pts in GROUPS}
     for code, group, name, points, threshold, basis in DEFINITIONS:
@@ -787,6 +788,7 @@ DRILL_LABELS: dict[str, str] = {
     "fee_bearing": gettext_noop("Hồ sơ có phí, lệ phí"),
     "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
     "synced": gettext_noop("Hồ sơ đã đồng bộ Cổng DVCQG"),
+    "store_linked": gettext_noop("Hồ sơ có giấy tờ lấy từ kho dữ liệu của tổ chức, cá nhân"),
     "disliked": gettext_noop("Hồ sơ có phản ánh, kiến nghị hoặc đánh giá không hài lòng"),
     **fb.DRILL_LABELS,
     "extended": gettext_noop("Hồ sơ gia hạn"),
@@ -832,7 +834,15 @@ def drill_q(code: str, period: Period) -> Q:
         "extended": _events([A.REQUEST_EXTENSION.value], period),
         "disliked": ended & Q(flags__disliked=True),
     }
-    for flag in ("digitised", "e_result", "reused", "fee_bearing", "paid_online", "synced"):
+    for flag in (
+        "digitised",
+        "e_result",
+        "reused",
+        "fee_bearing",
+        "paid_online",
+        "synced",
+        "store_linked",
+    ):
         table[flag] = received & Q(**{f"flags__{flag}": True})
     if code not in table:
         raise ValidationFailed(

@@ -46,6 +46,7 @@ COUNTERS: tuple[str, ...] = (
     "fee_bearing",
     "paid_online",
     "synced",
+    "store_linked",
     "disliked",
     "tt01_n",
     "tt01_c1",
@@ -148,6 +149,7 @@ class Facts(models.Model):
     fee_bearing = models.IntegerField(default=0)
     paid_online = models.IntegerField(default=0)
     synced = models.IntegerField("đồng bộ Cổng DVCQG", default=0)
+    store_linked = models.IntegerField("liên kết kho dữ liệu cá nhân", default=0)
     disliked = models.IntegerField(default=0)
     tt01_n = models.IntegerField(default=0)
     tt01_c1 = models.IntegerField(default=0)

@@ -73,9 +73,13 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(report.summary()))
-        from motcua.integrations.simulation import simulate_national_sync  # QĐ 766 1.4
+        from motcua.integrations.simulation import simulate_national_sync, simulate_store_origin
 
-        self.stdout.write(f"{simulate_national_sync()} hồ sơ đồng bộ Cổng DVCQG (mô phỏng).")
+        # QĐ 766 1.4 and 4.4: separate passes, before any metrics refresh (no dossier event).
+        self.stdout.write(
+            f"{simulate_national_sync()} hồ sơ đồng bộ Cổng DVCQG, {simulate_store_origin()} "
+            "giấy tờ tái sử dụng được ghi loại nguồn (mô phỏng)."
+        )
         if report.deferred_indexes:
             self.stdout.write(
                 f"{report.deferred_indexes} chỉ mục phụ được bỏ khi nạp và dựng lại ở cuối "
