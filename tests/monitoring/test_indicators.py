@@ -218,7 +218,8 @@ def test_satisfaction_and_tt01(three: World) -> None:
     assert t.criteria["c4"] == Decimal("1.0")
     assert t.criteria["c6"] == Decimal("0.0")  # published without target groups
     assert t.criteria["c7"] == Decimal("1.0")  # A early 2, B complaint 0, C on time 1
-    assert t.criteria["c5"] is None
+    # Both procedures are received and returned at the center, appraised at the land office.
+    assert t.criteria["c5"] == 1
     assert t.criteria["c8"] == 2  # no PAKN at all: 2 (TT 01/2018 Đ13)
     assert t.criteria["c9"] == 0  # no procedure offers an online service
     assert drill_count("disliked", MARCH) == 1

@@ -67,7 +67,7 @@ def test_simulated_province_fills_every_indicator_with_data_and_verifies() -> No
     assert numbers.ratings is not None
     assert 0 < numbers.ratings["satisfied"] < numbers.ratings["ratings"]
     criteria = ind.tt01(numbers).criteria
-    assert {c for c, v in criteria.items() if v is None} == {"c5"}
+    assert {c for c, v in criteria.items() if v is None} == set()
     # The feedback pass (docs/feedback.md): items, some late or dissatisfied, all verified.
     assert result["feedback"] == numbers.feedback.total > 0  # type: ignore[union-attr]
 

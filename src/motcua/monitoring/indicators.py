@@ -34,6 +34,7 @@ from motcua.dossiers.workflow import Action
 from motcua.monitoring import feedback as fb
 from motcua.monitoring.facts import published_components
 from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, MonthlyFact, RatingDaily
+from motcua.monitoring.one_stop import OneStopCounts, one_stop_counts
 from motcua.monitoring.transparency import Timeliness, timeliness
 
 A = Action
@@ -523,6 +524,8 @@ class Numbers:
     feedback: fb.FeedbackCounts | None = None
     #: QĐ 766 1.1 / 1.2 from the catalogue (``transparency``); empty (N/A) when not read.
     transparency: Timeliness = field(default_factory=Timeliness)
+    #: TT 01/2018 criterion 5 from the catalogue's processes (``one_stop``).
+    one_stop: OneStopCounts = field(default_factory=OneStopCounts)
 
 
 def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
@@ -542,6 +545,7 @@ def numbers(period: Period, scope: Scope, *, catalogue: bool = True) -> Numbers:
         online_late=online_late(period, scope),
         feedback=fb.counts(period, scope),
         transparency=timeliness(period, scope) if catalogue else Timeliness(),
+        one_stop=one_stop_counts(scope) if catalogue else OneStopCounts(),
     )
 
 
@@ -741,6 +745,7 @@ def tt01(n: Numbers) -> Tt01:
     crit: dict[str, Decimal | None] = {c: None for c, _ in TT01_CRITERIA}
     for c in ("c1", "c2", "c3", "c4", "c6", "c7"):
         crit[c] = _avg1(s[f"tt01_{c}"], s["tt01_n"])
+    crit["c5"] = n.one_stop.criterion  # per unit, from the processes (monitoring.one_stop)
     # Criterion 9 per unit (Đ13): ≥20 % of procedures online and ≥30 % of dossiers online and
     # no late online dossier → 2; 15–<30 % online and none late → 1; else 0.
     if s["received"] and n.catalogue.procedures:
