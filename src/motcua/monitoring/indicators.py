@@ -498,8 +498,7 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
     ("5.4", 5, gettext_noop("Hài lòng về giải quyết TTHC"), 6, "0.9", "QĐ 766 5.4"),
 )
 
-NO_DATA = {
-}
+NO_DATA = {}
 
 #: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
 PAKN_NOT_KEPT = gettext_noop(
