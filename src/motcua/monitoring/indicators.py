@@ -498,7 +498,8 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
     ("5.4", 5, gettext_noop("Hài lòng về giải quyết TTHC"), 6, "0.9", "QĐ 766 5.4"),
 )
 
-NO_DATA = {}
+#: Indicators whose source data the system does not hold (none left now), with the reason.
+NO_DATA: dict[str, str] = {}
 
 #: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
 PAKN_NOT_KEPT = gettext_noop(
