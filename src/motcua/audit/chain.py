@@ -112,6 +112,33 @@ def _number(value: int | None) -> str:
     return "null" if value is None else int.__repr__(value)
 
 
+def entry_text_parts(
+    *,
+    chain: int,
+    actor_id: int | None,
+    actor_repr: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    agency_id: int | None,
+    data_json: str,
+) -> tuple[str, str]:
+    """The canonical text of an entry (format 1) around the values a writer may only know late:
+    ``before_at + canonical_at(at) + after_at + prev_hash + '","seq":<seq>,"v":1}'`` is exactly
+    ``canonical_json`` of the whole payload when ``prev_hash`` needs no escaping (hex). Used by
+    the bulk writers and by the one-statement append, which splices the moment, ``prev_hash``
+    and ``seq`` in SQL (``audit.services.audit_log_with``)."""
+    before_at = (
+        f'{{"action":{_string(action)},"actor_id":{_number(actor_id)},'
+        f'"actor_repr":{_string(actor_repr)},"agency_id":{_number(agency_id)},"at":"'
+    )
+    after_at = (
+        f'","chain":{int(chain)},"data":{data_json},"object_id":{_string(object_id)},'
+        f'"object_type":{_string(object_type)},"prev_hash":"'
+    )
+    return before_at, after_at
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces, UTF-8 kept as is: one text per value."""
     return _CANONICAL.encode(value)
@@ -182,22 +209,22 @@ def entry_hash_with_data_json(
         and type(seq) is int
         and (actor_id is None or type(actor_id) is int)
         and (agency_id is None or type(agency_id) is int)
-        and type(action) is str
-        and type(actor_repr) is str
-        and type(object_id) is str
-        and type(object_type) is str
         and type(prev_hash) is str
+        and (not prev_hash or prev_hash.isalnum())  # nothing to escape (hex in practice)
     ):
-        # The same text ``canonical_json`` gives for these two fixed-key objects, written out
-        # (keys already in order; strings escaped by the encoder's own function): a bulk
-        # writer hashes millions of entries. Tested against ``canonical_json`` by hypothesis.
-        text = (
-            f'{{"action":{_string(action)},"actor_id":{_number(actor_id)},'
-            f'"actor_repr":{_string(actor_repr)},"agency_id":{_number(agency_id)},'
-            f'"at":{_string(canonical_at(at))},"chain":{chain},"data":{data_json},'
-            f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
-            f'"prev_hash":{_string(prev_hash)},"seq":{seq},"v":1}}'
+        # A bulk writer hashes millions of entries: the fixed-key text written out
+        # (``entry_text_parts``), not encoded as two small objects. Tested by hypothesis.
+        before_at, after_at = entry_text_parts(
+            chain=chain,
+            actor_id=actor_id,
+            actor_repr=actor_repr,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            agency_id=agency_id,
+            data_json=data_json,
         )
+        text = f'{before_at}{canonical_at(at)}{after_at}{prev_hash}","seq":{seq},"v":1}}'
         return hashlib.sha256(text.encode()).hexdigest()
     head = canonical_json(
         {

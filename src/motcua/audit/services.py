@@ -18,6 +18,7 @@ from motcua.audit.chain import (
     chain_for,
     entry_hash,
     entry_hash_with_data_json,
+    entry_text_parts,
     normalise_data,
 )
 from motcua.audit.models import AuditChainHead, AuditEntry
@@ -329,28 +330,6 @@ WITH h AS (
 )"""
 
 
-def _hash_text_parts(
-    *,
-    chain: int,
-    actor_id: int | None,
-    actor_repr: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    agency_id: int | None,
-    data_json: str,
-) -> tuple[str, str]:
-    """The canonical text of an entry (``chain.entry_hash_with_data_json``) before its moment
-    and between the moment and ``prev_hash``; ``seq`` and the version follow ``prev_hash``."""
-    head = canonical_json(
-        {"action": action, "actor_id": actor_id, "actor_repr": actor_repr, "agency_id": agency_id}
-    )
-    ids = canonical_json({"object_id": object_id, "object_type": object_type})
-    before_at = f'{head[:-1]},"at":"'
-    after_at = f'+00:00","chain":{chain},"data":{data_json},{ids[1:-1]},"prev_hash":"'
-    return before_at, after_at
-
-
 def audit_log_with(record: AuditRecord, also: Sequence[tuple[str, Sequence[Any]]] = ()) -> bool:
     """:func:`audit_log` of ``record`` in one statement on PostgreSQL, together with ``also``:
     further data-modifying ``name AS (INSERT …)`` clauses run in that same statement (the API's
@@ -374,7 +353,7 @@ def audit_log_with(record: AuditRecord, also: Sequence[tuple[str, Sequence[Any]]
     actor_repr = actor_repr[:300]
     data_json = canonical_json(normalise_data(dict(record.data or {})))
     chain = chain_for(record.object_type, object_id, audit_chain_count())
-    before_at, after_at = _hash_text_parts(
+    before_at, after_at = entry_text_parts(
         chain=chain,
         actor_id=actor_id,
         actor_repr=actor_repr,
@@ -384,6 +363,8 @@ def audit_log_with(record: AuditRecord, also: Sequence[tuple[str, Sequence[Any]]
         agency_id=record.agency_id,
         data_json=data_json,
     )
+    # The SQL writes the moment without its offset: the "+00:00" goes in front of the rest.
+    after_at = "+00:00" + after_at
     sql = _APPEND_ONE_SQL
     params: list[Any] = [
         chain,
