@@ -82,7 +82,11 @@ def test_deadlines_follow_the_settings(world: World) -> None:
 def test_a_transfer_restarts_the_counting(world: World) -> None:
     f = submit(world)
     f = sv.feedback_transfer(
-        feedback_id=f.uuid, actor=world.director, to_agency=world.partner, at=at(3)
+        feedback_id=f.uuid,
+        actor=world.director,
+        to_agency=world.partner,
+        reason="Thuộc thẩm quyền Sở Tài chính.",
+        at=at(3),
     )
     assert (f.agency, f.start_at, f.refuse_due, f.handle_due) == (
         world.partner,
@@ -90,6 +94,66 @@ def test_a_transfer_restarts_the_counting(world: World) -> None:
         at(5),
         at(24),
     )
+    f.refresh_from_db()
+    assert (f.transferred_from, f.transfer_reason) == (world.land, "Thuộc thẩm quyền Sở Tài chính.")
+    entry = AuditEntry.objects.get(object_id=str(f.uuid), action="feedback.transfer")
+    assert (entry.actor_id, entry.agency_id) == (world.director.pk, world.partner.pk)
+    assert (entry.data["from_agency"], entry.data["to_agency"]) == (world.land.pk, world.partner.pk)
+
+
+def test_the_handling_agency_s_specialist_transfers(world: World) -> None:
+    f = submit(world)
+    sv.feedback_transfer(
+        feedback_id=f.uuid, actor=world.specialist, to_agency=world.partner, reason="Sai nơi."
+    )
+    # Now out of the specialist's scope: not found for them, handled by nobody of the land office.
+    with pytest.raises(NotFound):
+        sv.feedback_answer(feedback_id=f.uuid, actor=world.specialist, answer="x")
+
+
+@pytest.mark.parametrize(
+    ("target", "reason", "message"),
+    [
+        (None, "Sai nơi.", "chọn cơ quan nhận"),
+        ("land", "Sai nơi.", "đang ở cơ quan này"),
+        ("expired", "Sai nơi.", "hết hiệu lực"),
+        ("partner", "   ", "lý do chuyển"),
+        ("partner", "x" * 5001, "tối đa 5000"),
+    ],
+)
+def test_bad_transfers_are_refused_in_vietnamese(
+    world: World, target: str | None, reason: str, message: str
+) -> None:
+    f = submit(world)
+    agency = None
+    if target == "expired":
+        agency = world.partner
+        agency.valid_to = dt.date(2026, 2, 28)
+        agency.save(update_fields=["valid_to"])
+    elif target is not None:
+        agency = getattr(world, target)
+    with pytest.raises(ValidationFailed, match=message):
+        sv.feedback_transfer(
+            feedback_id=f.uuid, actor=world.specialist, to_agency=agency, reason=reason, at=at(3)
+        )
+    f.refresh_from_db()
+    assert (f.agency, f.transferred_at, f.start_at) == (world.land, None, MONDAY_2)
+    assert not AuditEntry.objects.filter(action="feedback.transfer").exists()
+
+
+def test_who_may_transfer(world: World) -> None:
+    f = submit(world)
+    kw = {"feedback_id": f.uuid, "to_agency": world.partner, "reason": "Sai nơi."}
+    with pytest.raises(NotFound):  # another agency's officer does not see it
+        sv.feedback_transfer(actor=world.other_reception, **kw)
+    with pytest.raises(PermissionDenied):  # the auditor only reads
+        sv.feedback_transfer(actor=world.auditor, **kw)
+    with pytest.raises(NotFound):  # a citizen, even the sender, is not an officer
+        sv.feedback_transfer(actor=world.citizen, **kw)
+    sv.feedback_refuse(feedback_id=f.uuid, actor=world.specialist, reason="Trùng.")
+    with pytest.raises(ValidationFailed, match="đang xử lý"):  # only while being handled
+        sv.feedback_transfer(actor=world.specialist, **kw)
+    assert Feedback.objects.get().agency == world.land
 
 
 @pytest.mark.parametrize(

@@ -175,3 +175,135 @@ def test_workspace_refuse_and_supplement(world: World) -> None:
     b.refresh_from_db()
     assert (a.status, b.status) == (Status.REFUSED, Status.SUPPLEMENT)
     assert c.post(f"/can-bo/phan-anh/{a.uuid}/xoa/").status_code == 404
+
+
+def test_transfer_from_the_worklist_and_the_item_page(world: World) -> None:
+    f = item(world)
+    spec = client_for(world.specialist)
+    page = f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/"
+    assert page in spec.get("/can-bo/phan-anh/").content.decode()
+    assert page in spec.get(f"/can-bo/phan-anh/{f.uuid}/").content.decode()
+    r = spec.get(page)
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "Cơ quan nhận phản ánh, kiến nghị" in body
+    assert world.partner.name in body
+    assert f'value="{world.land.pk}"' not in body  # its own agency is not offered
+    r = spec.post(page, {"agency": str(world.partner.pk), "reason": "Thuộc thẩm quyền Sở."})
+    # Out of the specialist's scope now: back to the worklist, where it is gone.
+    assert r.status_code == 302
+    assert r["Location"] == "/can-bo/phan-anh/"
+    listing = spec.get("/can-bo/phan-anh/").content.decode()
+    assert f"Đã chuyển phản ánh, kiến nghị {f.code} đến {world.partner.name}." in listing
+    assert f.code not in listing.replace(f"kiến nghị {f.code} đến", "")
+    f.refresh_from_db()
+    assert (f.agency, f.transferred_from, f.transfer_reason) == (
+        world.partner,
+        world.land,
+        "Thuộc thẩm quyền Sở.",
+    )
+    # The Center's manager sees every agency: the item page shows where it came from and why.
+    director = client_for(world.director)
+    body = director.get(f"/can-bo/phan-anh/{f.uuid}/").content.decode()
+    assert f"từ {world.land.name}" in body
+    assert "Thuộc thẩm quyền Sở." in body
+
+
+def test_the_center_manager_stays_on_the_item_after_a_transfer(world: World) -> None:
+    f = item(world)
+    r = client_for(world.director).post(
+        f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/",
+        {"agency": str(world.partner.pk), "reason": "Sai nơi."},
+    )
+    assert (r.status_code, r["Location"]) == (302, f"/can-bo/phan-anh/{f.uuid}/")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "Sai nơi."}, "Chọn cơ quan nhận phản ánh, kiến nghị."),
+        ({"agency": "land", "reason": "Sai nơi."}, "đang ở cơ quan này"),
+        ({"agency": "999999", "reason": "Sai nơi."}, "Cơ quan đã chọn không có trong danh sách."),
+        ({"agency": "abc", "reason": "Sai nơi."}, "Cơ quan đã chọn không có trong danh sách."),
+        ({"agency": "partner", "reason": ""}, "Nhập lý do chuyển phản ánh, kiến nghị."),
+        ({"agency": "partner", "reason": "x" * 5001}, "Lý do chuyển tối đa 5000 ký tự."),
+    ],
+)
+def test_bad_transfers_are_explained(world: World, data: dict[str, str], message: str) -> None:
+    f = item(world)
+    if data.get("agency") in ("land", "partner"):
+        data = {**data, "agency": str(getattr(world, data["agency"]).pk)}
+    r = client_for(world.specialist).post(f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/", data)
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "Có lỗi cần sửa" in body
+    assert message in body
+    f.refresh_from_db()
+    assert (f.agency, f.transferred_at) == (world.land, None)
+
+
+def test_an_expired_agency_is_not_offered(world: World) -> None:
+    import datetime as dt
+
+    f = item(world)
+    world.partner.valid_to = dt.date(2025, 6, 30)
+    world.partner.save(update_fields=["valid_to"])
+    c = client_for(world.specialist)
+    assert (
+        world.partner.name
+        not in c.get(f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/").content.decode()
+    )
+    r = c.post(
+        f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/",
+        {"agency": str(world.partner.pk), "reason": "Sai nơi."},
+    )
+    assert r.status_code == 400
+    assert "Cơ quan đã chọn không có trong danh sách." in r.content.decode()
+
+
+def test_transfer_permissions_and_csrf(world: World) -> None:
+    f = item(world)
+    page = f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/"
+    data = {"agency": str(world.partner.pk), "reason": "Sai nơi."}
+    # Another agency's officer: not found, as everywhere in the module; so is a bad id.
+    assert client_for(world.other_reception).get(page).status_code == 404
+    assert client_for(world.other_reception).post(page, data).status_code == 404
+    assert (
+        client_for(world.specialist).get("/can-bo/phan-anh/khong-co/chuyen-co-quan/").status_code
+        == 404
+    )
+    # A citizen (even the sender) does not reach the workspace; anonymous goes to sign in.
+    assert client_for(world.citizen).post(page, data).status_code == 404
+    assert Client().post(page, data).status_code == 302
+    # The auditor sees the item but may not transfer it: 403 with the reason, no link offered.
+    auditor = client_for(world.auditor)
+    assert page not in auditor.get("/can-bo/phan-anh/").content.decode()
+    assert page not in auditor.get(f"/can-bo/phan-anh/{f.uuid}/").content.decode()
+    r = auditor.post(page, data)
+    assert r.status_code == 403
+    assert "Bạn không có quyền chuyển phản ánh, kiến nghị này." in r.content.decode()
+    # CSRF: the right officer without the token is refused.
+    csrf = Client(enforce_csrf_checks=True)
+    csrf.force_login(world.specialist)
+    assert csrf.post(page, data).status_code == 403
+    f.refresh_from_db()
+    assert (f.agency, f.transferred_at) == (world.land, None)
+    # A refused item is no longer transferable: no link, and the page says why.
+    sv.feedback_refuse(feedback_id=f.uuid, actor=world.specialist, reason="Trùng.")
+    spec = client_for(world.specialist)
+    assert page not in spec.get(f"/can-bo/phan-anh/{f.uuid}/").content.decode()
+    r = spec.post(page, data)
+    assert r.status_code == 400
+    assert "Chỉ chuyển được phản ánh, kiến nghị đang xử lý." in r.content.decode()
+
+
+def test_the_transfer_page_in_english(world: World) -> None:
+    f = item(world)
+    c = client_for(world.specialist)
+    c.cookies["django_language"] = "en"
+    page = f"/can-bo/phan-anh/{f.uuid}/chuyen-co-quan/"
+    body = c.get(page).content.decode()
+    assert f"Transfer feedback {f.code} to another agency" in body
+    assert "Agency to receive the feedback" in body
+    body = c.post(page, {"agency": str(world.partner.pk)}).content.decode()
+    assert "Enter the reason for transferring the feedback." in body

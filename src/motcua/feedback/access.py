@@ -39,6 +39,17 @@ def may_approve(user: Any, agency: Agency) -> bool:
     return is_center_manager(user) or bool(roles_of(user, agency) & APPROVERS)
 
 
+def handled_agency_ids(user: Any) -> frozenset[int] | None:
+    """The agencies whose feedback ``user`` may handle (refuse, ask, answer, transfer), for a
+    list of many items at once: ``None`` means every agency (the Center's manager)."""
+    if is_center_manager(user):
+        return None
+    agencies = Agency.objects.none()
+    for role in HANDLERS:
+        agencies = agencies | agencies_of(user, role)
+    return frozenset(agencies.values_list("pk", flat=True))
+
+
 def feedback_visible_to_officer(user: Any) -> QuerySet[Feedback]:
     """The feedback an officer may see: every agency for the Center's managers, else the
     agencies where they hold a handling or auditing role."""

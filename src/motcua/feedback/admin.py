@@ -10,7 +10,15 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_display = ("submitted_at", "title", "agency", "kind", "status", "handle_due")
     list_filter = ("status", "kind")
     date_hierarchy = "submitted_at"
-    raw_id_fields = ("citizen", "agency", "dossier", "procedure", "answered_by", "approved_by")
+    raw_id_fields = (
+        "citizen",
+        "agency",
+        "transferred_from",
+        "dossier",
+        "procedure",
+        "answered_by",
+        "approved_by",
+    )
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -112,3 +112,31 @@ class TextForm(forms.Form):
             "max_length": _("Nội dung tối đa 5000 ký tự."),
         },
     )
+
+
+class TransferForm(forms.Form):
+    """Transfer an item to another agency: the receiving agency (any agency in force) and the
+    reason. The item's own agency is left out of the list; posting it anyway is refused by the
+    service with its own message."""
+
+    reason = forms.CharField(
+        label=_("Lý do chuyển"),
+        help_text=_("Người gửi phản ánh nhận được thông báo có lý do này."),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Nhập lý do chuyển phản ánh, kiến nghị."),
+            "max_length": _("Lý do chuyển tối đa 5000 ký tự."),
+        },
+    )
+
+    def __init__(self, *args: object, current: Agency, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        agency = current_agencies()
+        agency.label = _("Cơ quan nhận phản ánh, kiến nghị")
+        agency.error_messages["required"] = _("Chọn cơ quan nhận phản ánh, kiến nghị.")
+        others = agency.queryset.exclude(pk=current.pk)  # type: ignore[union-attr]
+        agency.widget.choices = [("", agency.empty_label)] + [
+            (a.pk, agency.label_from_instance(a)) for a in others
+        ]
+        self.fields = {"agency": agency, **self.fields}

@@ -69,6 +69,18 @@ class Feedback(TimeStampedModel):
     #: Counting starts here: the submission, or the latest transfer (QĐ 766 5.2).
     start_at = models.DateTimeField("tính hạn từ")
     transferred_at = models.DateTimeField("chuyển đến lúc", null=True, blank=True)
+    #: The latest transfer: the agency the item came from, and why (shown to the new agency).
+    transferred_from = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="chuyển từ cơ quan",
+        # Shown with the item, never searched: no index on a column that is mostly empty.
+        db_index=False,
+    )
+    transfer_reason = models.TextField("lý do chuyển", blank=True, default="")
     refuse_due = models.DateTimeField("hạn từ chối")
     supplement_due = models.DateTimeField("hạn yêu cầu bổ sung")
     handle_due = models.DateTimeField("hạn xử lý")

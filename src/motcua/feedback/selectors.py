@@ -70,7 +70,9 @@ def officer_item(user: Any, feedback_id: Any) -> Feedback | None:
         return None
     return (
         feedback_visible_to_officer(user)
-        .select_related("agency", "dossier", "procedure", "answered_by", "approved_by")
+        .select_related(
+            "agency", "dossier", "procedure", "answered_by", "approved_by", "transferred_from"
+        )
         .filter(uuid=key)
         .first()
     )

@@ -243,17 +243,36 @@ def feedback_supplement(
 
 @transaction.atomic
 def feedback_transfer(
-    *, feedback_id: Any, actor: Any, to_agency: Agency, at: dt.datetime | None = None
+    *,
+    feedback_id: Any,
+    actor: Any,
+    to_agency: Agency | None,
+    reason: str,
+    at: dt.datetime | None = None,
 ) -> Feedback:
-    """Transfer the item to the competent agency: the counting restarts (QĐ 766 5.2,
-    "from the latest transfer")."""
+    """Transfer the item to the competent agency, with the reason (kept on the item for the
+    receiving agency, in the audit entry and told to the sender): the counting restarts from
+    the transfer (QĐ 766 5.2, "from the latest transfer"; NĐ 118/2025 Đ8.1đ: the one-stop unit
+    forwards feedback to the agency that must explain). Only an officer who may handle the
+    item — its agency's handlers or the Center's manager — transfers it, and only while it is
+    being handled; the receiving agency must be another one, in force on the day."""
     item = _for_officer(actor, feedback_id)
     _need(item, (Status.RECEIVED,), "Chỉ chuyển được phản ánh đang xử lý.")
+    if to_agency is None:
+        raise ValidationFailed("Vui lòng chọn cơ quan nhận phản ánh, kiến nghị.")
     if to_agency.pk == item.agency_id:
-        raise ValidationFailed("Phản ánh đã ở cơ quan này.")
+        raise ValidationFailed(
+            "Phản ánh, kiến nghị đang ở cơ quan này. Vui lòng chọn một cơ quan khác."
+        )
     moment = at or timezone.now()
+    if to_agency.valid_to is not None and to_agency.valid_to < timezone.localdate(moment):
+        raise ValidationFailed(
+            f"{to_agency.name} đã hết hiệu lực hoạt động. Vui lòng chọn cơ quan đang hoạt động."
+        )
+    reason = _text(reason, "lý do chuyển", TEXT_LIMIT)
     source = item.agency_id
-    item.agency, item.transferred_at = to_agency, moment
+    item.transferred_from_id = source
+    item.agency, item.transferred_at, item.transfer_reason = to_agency, moment, reason
     set_deadlines(item, moment)
     item.save()
     _audit(item, actor, "transfer", moment, from_agency=source, to_agency=to_agency.pk)

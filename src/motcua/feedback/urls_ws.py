@@ -9,5 +9,6 @@ app_name = "feedback_ws"
 urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("<str:uuid>/", views.ws_detail, name="detail"),
+    path("<str:uuid>/chuyen-co-quan/", views.ws_transfer, name="transfer"),
     path("<str:uuid>/<slug:action>/", views.ws_act, name="act"),
 ]

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalogue.models import Procedure
-from motcua.common.errors import MotcuaError, NotFound, ValidationFailed
+from motcua.common.errors import MotcuaError, NotFound, PermissionDenied, ValidationFailed
 from motcua.feedback import access, selectors, services
-from motcua.feedback.forms import FeedbackForm, TextForm
+from motcua.feedback.forms import FeedbackForm, TextForm, TransferForm
 from motcua.feedback.models import Status
 from motcua.portal.ratelimit import client_ip, hit
 from motcua.workspace.views import _nav, officer_view
@@ -159,7 +159,15 @@ def worklist(request: HttpRequest, ctx: Any) -> HttpResponse:
         request.GET.get("trang")
     )
     now = timezone.now()
-    rows = [(item, selectors.clock(item, now)) for item in page]
+    handled = access.handled_agency_ids(request.user)
+    rows = [
+        (
+            item,
+            selectors.clock(item, now),
+            item.status == Status.RECEIVED and (handled is None or item.agency_id in handled),
+        )
+        for item in page
+    ]
     statuses = [(s.value, s.label) for s in selectors.WORKLIST_STATUSES]
     return render(
         request,
@@ -238,3 +246,52 @@ def ws_act(request: HttpRequest, ctx: Any, uuid: str, action: str) -> HttpRespon
         )
     messages.success(request, _("Đã lưu."))
     return redirect("feedback_ws:detail", uuid)
+
+
+@officer_view
+@require_http_methods(["GET", "POST"])
+def ws_transfer(request: HttpRequest, ctx: Any, uuid: str) -> HttpResponse:
+    """Transfer an item to the competent agency (``services.feedback_transfer``): a page of its
+    own with the receiving agency and the reason, errors listed at the top. Outside the
+    officer's scope: 404; visible but not the officer's to handle (the auditor): 403."""
+    item = selectors.officer_item(request.user, uuid)
+    if item is None:
+        raise Http404(_("Không tìm thấy phản ánh, kiến nghị."))
+    form = TransferForm(request.POST if request.method == "POST" else None, current=item.agency)
+    status, blocked = 200, ""
+    if not access.may_handle(request.user, item.agency):
+        status, blocked = 403, _("Bạn không có quyền chuyển phản ánh, kiến nghị này.")
+    elif item.status != Status.RECEIVED:
+        status, blocked = 400, _("Chỉ chuyển được phản ánh, kiến nghị đang xử lý.")
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                moved = services.feedback_transfer(
+                    feedback_id=item.uuid,
+                    actor=request.user,
+                    to_agency=form.cleaned_data["agency"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except NotFound:
+                raise Http404(_("Không tìm thấy phản ánh, kiến nghị.")) from None
+            except PermissionDenied as exc:
+                status, blocked = 403, str(exc)
+            except MotcuaError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Đã chuyển phản ánh, kiến nghị %(code)s đến %(agency)s.")
+                    % {"code": moved.code, "agency": moved.agency.name},
+                )
+                if selectors.officer_item(request.user, moved.uuid) is None:
+                    return redirect("feedback_ws:worklist")
+                return redirect("feedback_ws:detail", moved.uuid)
+        if status == 200:
+            status = 400
+    return render(
+        request,
+        "feedback/ws_transfer.html",
+        {**_nav(ctx), "item": item, "form": form, "blocked": blocked},
+        status=status,
+    )
