@@ -6,6 +6,10 @@ Lifecycle (rules.md §1.13, QĐ 766 5.2): received → refused (≤ 2 wd) / supp
 (first request ≤ 5 wd) → answered (≤ 15 wd from receipt or the latest transfer) → approved →
 published (≤ 2 wd after approval); citizens like or dislike a published answer (one vote per
 account, rules.md §1.10) and may re-raise it as unsatisfied (QĐ 766 5.3).
+
+The steps that concern the sender — received, refused, supplement requested, transferred,
+answer published — queue the sender's message in the notification outbox in the same
+transaction (``feedback.notifications``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from motcua.common.errors import NotFound, PermissionDenied, ValidationFailed
 from motcua.common.text import nfc
 from motcua.dossiers.models import Dossier
 from motcua.feedback import access
+from motcua.feedback import notifications as nt
 from motcua.feedback.models import OPEN_STATUSES, Feedback, Kind, Reaction, Status
 from motcua.feedback.rules import deadlines
 from motcua.workcalendar.selectors import calendar_for
@@ -65,8 +70,9 @@ def _text(value: str, label: str, limit: int, *, required: bool = True) -> str:
     return value
 
 
-def _audit(item: Feedback, actor: Any, action: str, at: dt.datetime, **data: Any) -> None:
-    audit_log(
+def _audit(item: Feedback, actor: Any, action: str, at: dt.datetime, **data: Any) -> int:
+    """Write the step's audit entry; returns its id (which also names the sender's message)."""
+    entry = audit_log(
         actor=actor,
         action=f"feedback.{action}",
         object_type="feedback",
@@ -75,6 +81,7 @@ def _audit(item: Feedback, actor: Any, action: str, at: dt.datetime, **data: Any
         data={"status": item.status, **data},
         at=at,
     )
+    return int(entry.pk)
 
 
 def feedback_submit(
@@ -142,7 +149,7 @@ def feedback_submit(
         )
         set_deadlines(item, moment)
         item.save()
-        _audit(
+        step = _audit(
             item,
             citizen if signed_in else None,
             "submit",
@@ -151,6 +158,7 @@ def feedback_submit(
             dossier=dossier.code if dossier else None,
             procedure=procedure.code if procedure else None,
         )
+        nt.notify_sender(item, nt.RECEIVED, step_id=step)
     return item
 
 
@@ -201,7 +209,8 @@ def feedback_refuse(
     moment = at or timezone.now()
     item.status, item.refused_at, item.refusal_reason = Status.REFUSED, moment, reason
     item.save(update_fields=["status", "refused_at", "refusal_reason", "updated_at"])
-    _audit(item, actor, "refuse", moment)
+    step = _audit(item, actor, "refuse", moment)
+    nt.notify_sender(item, nt.REFUSED, step_id=step, note=reason)
     return item
 
 
@@ -221,7 +230,8 @@ def feedback_request_supplement(
         item.supplement_requested_at = moment
         fields.append("supplement_requested_at")
     item.save(update_fields=fields)
-    _audit(item, actor, "request_supplement", moment)
+    step = _audit(item, actor, "request_supplement", moment)
+    nt.notify_sender(item, nt.SUPPLEMENT, step_id=step, note=note)
     return item
 
 
@@ -275,7 +285,8 @@ def feedback_transfer(
     item.agency, item.transferred_at, item.transfer_reason = to_agency, moment, reason
     set_deadlines(item, moment)
     item.save()
-    _audit(item, actor, "transfer", moment, from_agency=source, to_agency=to_agency.pk)
+    step = _audit(item, actor, "transfer", moment, from_agency=source, to_agency=to_agency.pk)
+    nt.notify_sender(item, nt.TRANSFERRED, step_id=step, note=reason)
     return item
 
 
@@ -315,7 +326,9 @@ def feedback_approve(
         item.status, item.published_at = Status.PUBLISHED, moment
         fields.append("published_at")
     item.save(update_fields=fields)
-    _audit(item, actor, "approve", moment, publish=publish)
+    step = _audit(item, actor, "approve", moment, publish=publish)
+    if publish:
+        nt.notify_sender(item, nt.PUBLISHED, step_id=step, note=item.answer)
     return item
 
 
@@ -327,7 +340,8 @@ def feedback_publish(*, feedback_id: Any, actor: Any, at: dt.datetime | None = N
     moment = at or timezone.now()
     item.status, item.published_at = Status.PUBLISHED, moment
     item.save(update_fields=["status", "published_at", "updated_at"])
-    _audit(item, actor, "publish", moment)
+    step = _audit(item, actor, "publish", moment)
+    nt.notify_sender(item, nt.PUBLISHED, step_id=step, note=item.answer)
     return item
 
 

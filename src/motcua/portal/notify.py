@@ -80,9 +80,16 @@ EVENT_TEMPLATE: dict[str, str] = {
 }
 
 
-def render(event: str, context: dict[str, Any]) -> tuple[str, str, str]:
+def render(
+    event: str,
+    context: dict[str, Any],
+    defaults: dict[str, tuple[str, str, str]] | None = None,
+) -> tuple[str, str, str]:
+    """Subject, e-mail body and SMS text of ``event``: the administrator's
+    ``NotificationTemplate`` row, else the default (``DEFAULTS``, or another app's own
+    ``defaults`` — e.g. ``feedback.notifications``)."""
     row = NotificationTemplate.objects.filter(event=event).first()
-    subject, body, sms = (row.subject, row.body, row.sms) if row else DEFAULTS[event]
+    subject, body, sms = (row.subject, row.body, row.sms) if row else (defaults or DEFAULTS)[event]
     ctx = Context(context, autoescape=False)
     return (
         Template(subject).render(ctx).strip()[:200],
