@@ -246,7 +246,8 @@ class Payment(models.Model):
 
 class NotificationTemplate(TimeStampedModel):
     """A message the administrator may edit in Vietnamese (subject and body use Django
-    template syntax with ``code``, ``procedure``, ``due``, ``note``, ``url``)."""
+    template syntax with ``code``, ``procedure``, ``due``, ``note``, ``url``; the feedback
+    events ``feedback_*`` have their own context, ``feedback.notifications.DEFAULTS``)."""
 
     event = models.CharField("sự kiện", max_length=40, unique=True)
     subject = models.CharField("tiêu đề", max_length=200)
