@@ -15,6 +15,7 @@ take at that rate.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import subprocess
@@ -38,24 +39,47 @@ def _admin() -> psycopg.Connection:
 def _motcua(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
     env.setdefault("DJANGO_SETTINGS_MODULE", "motcua.conf.settings.dev")
-    return subprocess.run(  # noqa: S603 - our own command
+    done = subprocess.run(  # noqa: S603 - our own command
         [sys.executable, "-m", "motcua", *args],
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if done.returncode:
+        sys.stderr.write(done.stderr[-4000:])
+        done.check_returncode()
+    return done
+
+
+def _fingerprint() -> str:
+    """The migrations and the demo's code the template was made from: a template made before a
+    new migration (or another demo) is made again, not copied stale."""
+    digest = hashlib.sha256()
+    src = ROOT / "src" / "motcua"
+    for path in sorted([*src.glob("*/migrations/0*.py"), *src.glob("**/demo*.py")]):
+        digest.update(str(path.relative_to(src)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _template() -> None:
+    fingerprint = _fingerprint()
     with _admin() as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE]).fetchone():
+        found = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [TEMPLATE],
+        ).fetchone()
+        if found is not None and found[0] == fingerprint:
             return
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
     url = f"{SERVER}/{TEMPLATE}"
     print("Chuẩn bị CSDL mẫu (migrate + demo)…", flush=True)
     _motcua(url, "migrate", "-v0")
     _motcua(url, "demo", "--no-serve")
+    with _admin() as conn:  # written last: a template left half-made is made again
+        conn.execute(f"COMMENT ON DATABASE \"{TEMPLATE}\" IS '{fingerprint}'")
 
 
 def _fresh() -> str:
