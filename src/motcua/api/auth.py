@@ -135,16 +135,22 @@ class Principal:
 def client_scope_sql(qn: Quote, dossier: str) -> str:
     """The client's part of :meth:`Principal.dossiers` in SQL (``motcua.common.sql``): the
     dossier (alias ``dossier``) was received, is held or is decided in one of the client's
-    agencies. One parameter: the client's id. Tested against the ORM
-    (tests/api/test_scoped_sql.py)."""
+    agencies. Parameters: :func:`client_scope_params`. Written as the ORM writes it (one
+    ``IN (subquery)`` per column): PostgreSQL plans it in less time than an ``EXISTS``, which
+    it pulls up into the joins. Tested against the ORM (tests/api/test_scoped_sql.py)."""
     field = cast(ManyToManyField[Any, Any], ApiClient._meta.get_field("agencies"))
     through = cast(type[Model], field.remote_field.through)
-    agencies = ", ".join(f"{dossier}.{column(Dossier, name, qn)}" for name in SCOPE_AGENCIES)
-    return (
-        f"EXISTS (SELECT 1 FROM {table_name(through, qn)} scope_ca"  # noqa: S608 - metadata names only
+    agencies = (
+        f"SELECT scope_ca.{qn(field.m2m_reverse_name())} FROM {table_name(through, qn)} scope_ca"  # noqa: S608 - metadata names only
         f" WHERE scope_ca.{qn(field.m2m_column_name())} = %s"
-        f" AND scope_ca.{qn(field.m2m_reverse_name())} IN ({agencies}))"
     )
+    columns = (f"{dossier}.{column(Dossier, name, qn)}" for name in SCOPE_AGENCIES)
+    return "(" + " OR ".join(f"{col} IN ({agencies})" for col in columns) + ")"
+
+
+def client_scope_params(client: ApiClient) -> list[Any]:
+    """The parameters of :func:`client_scope_sql`: the client's id, once per column."""
+    return [client.pk] * len(SCOPE_AGENCIES)
 
 
 class DossierLookup:
@@ -186,10 +192,10 @@ class DossierLookup:
 
     def find(self, principal: Principal, code: str) -> Dossier | None:
         """The dossier, else ``None``; only when :meth:`applies`."""
-        client = cast(ApiClient, principal.client)
+        scope = client_scope_params(cast(ApiClient, principal.client))
         if principal.user is None:
-            return cast(Dossier | None, self.client_only.first([code, client.pk]))
-        params = [code, client.pk, *officer_scope_params(principal.user, connection)]
+            return cast(Dossier | None, self.client_only.first([code, *scope]))
+        params = [code, *scope, *officer_scope_params(principal.user, connection)]
         return cast(Dossier | None, self.as_officer.first(params))
 
 
