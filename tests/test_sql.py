@@ -56,7 +56,8 @@ def test_every_field_comes_back_as_the_orm_gives_it(world: World) -> None:
 
     (got,) = _WHOLE.run([d.code])
     assert _values(got, Dossier) == _values(expected, Dossier)
-    assert got.submitted_at is not None and got.submitted_at.utcoffset() == dt.timedelta(0)
+    assert got.submitted_at is not None
+    assert got.submitted_at.utcoffset() == dt.timedelta(0)
     with CaptureQueriesContext(connection) as queries:
         assert _values(got.procedure_version, ProcedureVersion) == _values(
             expected.procedure_version, ProcedureVersion
