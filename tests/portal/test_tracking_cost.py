@@ -12,8 +12,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from tests.dossiers.conftest import World
 
+from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.services import dossier_accept
-from motcua.portal.selectors import tracking_events, tracking_lookup
+from motcua.portal.selectors import (
+    _EVENTS,
+    _LOOKUP,
+    TRACKING_FIELDS,
+    tracking_events,
+    tracking_lookup,
+)
 from motcua.queueing.selectors import dossier_public_status
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +96,43 @@ def test_csrf_is_still_required(world: World) -> None:
         {"csrfmiddlewaretoken": token.group(1), "ma": d.code, "xac-minh": "3456"},
     )
     assert response.status_code == 200
+
+
+def _loaded(obj: object) -> dict[str, object]:
+    """The loaded (not deferred) fields of an instance."""
+    deferred = obj.get_deferred_fields()  # type: ignore[attr-defined]
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields  # type: ignore[attr-defined]
+        if f.attname not in deferred
+    }
+
+
+def test_the_hand_written_lookup_is_the_orm_query_it_stands_for(world: World) -> None:
+    """``_LOOKUP`` and ``_EVENTS`` (SQL written once, ``common.sql``) give the rows, fields and
+    related rows of the ORM queries they replace: a drift of either shows here."""
+    d = world.receive()
+    dossier_accept(actor=world.reception, dossier=d.pk)
+    other = world.receive(n=2)
+    orm = Dossier.objects.select_related(
+        "procedure_version", "receiving_agency", "competent_agency", "applicant"
+    ).only(*TRACKING_FIELDS)
+    for code in (d.code, other.code):
+        (got,) = _LOOKUP.run([code])
+        expected = orm.get(code=code)
+        assert got.get_deferred_fields() == expected.get_deferred_fields()
+        assert _loaded(got) == _loaded(expected)
+        for relation in ("procedure_version", "receiving_agency", "competent_agency", "applicant"):
+            assert _loaded(getattr(got, relation)) == _loaded(getattr(expected, relation))
+        events = _EVENTS.run([got.pk])
+        orm_events = list(
+            DossierEvent.objects.filter(dossier_id=got.pk)
+            .select_related("to_agency")
+            .only("seq", "at", "action", "to_agency__name")
+            .order_by("seq")
+        )
+        assert [_loaded(e) for e in events] == [_loaded(e) for e in orm_events]
+        assert [e.to_agency.name if e.to_agency else None for e in events] == [
+            e.to_agency.name if e.to_agency else None for e in orm_events
+        ]
+    assert _LOOKUP.run(["000.01.01.H32-260302-9999"]) == []

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from motcua.accounts.models import AgencyMembership, User, UserKind
 from motcua.accounts.roles import OFFICER_ROLES, Role
 from motcua.agencies.models import Agency
+from motcua.common.sql import Quote, column
 
 #: Roles that, once held anywhere, are held in every agency.
 SYSTEM_WIDE_ROLES: frozenset[Role] = frozenset({Role.ADMINISTRATOR})
@@ -115,3 +117,24 @@ def agencies_of(
     if wanted is not None:
         rows = rows.filter(role=wanted.value)
     return Agency.objects.filter(pk__in=rows.values("agency_id"))
+
+
+def officer_membership_sql(qn: Quote, alias: str) -> str:
+    """:func:`agencies_of` ``(user)`` (any officer role, today) in SQL, for a hand-written
+    look-up (``motcua.common.sql``): the conditions a membership row (alias ``alias``) meets —
+    the user's, valid today, not a system-wide role. Its parameters:
+    :func:`officer_membership_params`. Tested against the ORM (tests/api/test_scoped_sql.py)."""
+    m = AgencyMembership
+    roles = ", ".join(["%s"] * len(SYSTEM_WIDE_ROLES))
+    start, end = (f"{alias}.{column(m, name, qn)}" for name in ("valid_from", "valid_to"))
+    return (
+        f"{alias}.{column(m, 'user', qn)} = %s"
+        f" AND ({start} IS NULL OR {start} <= %s) AND ({end} IS NULL OR {end} >= %s)"
+        f" AND {alias}.{column(m, 'role', qn)} NOT IN ({roles})"
+    )
+
+
+def officer_membership_params(user: Any, conn: BaseDatabaseWrapper) -> list[Any]:
+    """The parameters of :func:`officer_membership_sql` for ``user`` today."""
+    today = conn.ops.adapt_datefield_value(_today())
+    return [user.pk, today, today, *sorted(r.value for r in SYSTEM_WIDE_ROLES)]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
@@ -23,7 +23,7 @@ from pydantic import Field
 from motcua.accounts.models import User
 from motcua.accounts.services import client_ip
 from motcua.agencies.models import Agency
-from motcua.api.auth import AUTH, Principal
+from motcua.api.auth import AUTH, DossierLookup, Principal
 from motcua.api.errors import ApiError
 from motcua.api.models import Scope
 from motcua.api.pagination import cursor_dump, cursor_load
@@ -47,11 +47,18 @@ from motcua.api.schemas import (
 )
 from motcua.api.services import api_read_record, idempotent
 from motcua.audit.services import AuditRecord
-from motcua.catalogue.models import Procedure, RequiredDocument
+from motcua.catalogue.models import Procedure, ProcedureVersion, RequiredDocument
 from motcua.catalogue.selectors import procedure_version_for
+from motcua.common.sql import Select, Table, column
 from motcua.dossiers import services as engine
 from motcua.dossiers.errors import DossierInvalid, DossierNotFound
-from motcua.dossiers.models import Consultation, Dossier, DossierEvent
+from motcua.dossiers.models import (
+    Applicant,
+    Consultation,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+)
 from motcua.dossiers.national import national_status
 from motcua.dossiers.services import ApplicantInput, DocumentInput
 from motcua.dossiers.workflow import Action, DossierStatus
@@ -84,9 +91,12 @@ def _iso(moment: dt.datetime | None) -> str | None:
 CHANNEL_CODE = {"direct": 1, "online": 2, "postal": 3}
 
 
-def dossier_out(d: Dossier, *, readable: bool = True) -> dict[str, Any]:
+def dossier_out(
+    d: Dossier, *, readable: bool = True, documents: Sequence[DossierDocument] | None = None
+) -> dict[str, Any]:
     """The dossier as the API shows it (no personal identifiers: the applicant's name only).
-    ``readable``: the caller may read dossiers (the result's download address is shown)."""
+    ``readable``: the caller may read dossiers (the result's download address is shown).
+    ``documents``: its documents already read (else ``d.documents.all()``)."""
     return {
         "code": d.code,
         "uuid": str(d.uuid),
@@ -120,7 +130,7 @@ def dossier_out(d: Dossier, *, readable: bool = True) -> dict[str, Any]:
                 "reused": doc.reused,
                 "sha256": doc.sha256 or None,
             }
-            for doc in d.documents.all()
+            for doc in (d.documents.all() if documents is None else documents)
         ],
         "result": result_out(d, readable=readable),
     }
@@ -132,6 +142,55 @@ _RELATED = (
     "competent_agency",
     "current_agency",
     "applicant",
+)
+
+
+#: ``Principal.dossier(code, related=_RELATED)`` for a client, loading only what
+#: :func:`dossier_out`, the audited read and the ETag read (``motcua.common.sql``).
+_SHOWN = DossierLookup(
+    Table(
+        Dossier,
+        "d",
+        [
+            "code",
+            "uuid",
+            "procedure_version",
+            "status",
+            "national_status",
+            "channel",
+            "return_method",
+            "receiving_agency",
+            "competent_agency",
+            "current_agency",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "decided_at",
+            "ended_at",
+            "returned_at",
+            "outcome",
+            "version",
+            "applicant",
+        ],
+    ),
+    [
+        ("procedure_version", Table(ProcedureVersion, "v", ["number", "procedure"])),
+        ("procedure_version__procedure", Table(Procedure, "p", ["code"])),
+        ("receiving_agency", Table(Agency, "ra", ["code"])),
+        ("competent_agency", Table(Agency, "ca", ["code"])),
+        ("current_agency", Table(Agency, "cu", ["code"])),
+        ("applicant", Table(Applicant, "ap", ["kind", "full_name", "organisation_name"])),
+    ],
+)
+#: ``d.documents.all()`` (ordered by id), the columns :func:`dossier_out` reads.
+_DOCUMENTS = Select(
+    Table(
+        DossierDocument,
+        "x",
+        ["dossier", "name", "submitted", "form", "count", "file", "reused", "sha256"],
+    ),
+    where=lambda qn: f"x.{column(DossierDocument, 'dossier', qn)} = %s",
+    order="x.id",
 )
 
 
@@ -366,11 +425,11 @@ def _read_logged(
 def dossier_get(request: HttpRequest, response: HttpResponse, code: Code) -> Any:
     principal = _principal(request)
     principal.require(Scope.DOSSIERS_READ)
-    dossier = principal.dossier(code, related=_RELATED)
-    prefetch_related_objects([dossier], "documents")
+    dossier = principal.dossier(code, related=_RELATED, lookup=_SHOWN)
+    documents = _DOCUMENTS.run([dossier.pk])
     _read_logged(request, principal, dossier, "API: xem hồ sơ")
     response["ETag"] = f'"v{dossier.version}"'
-    return dossier_out(dossier)
+    return dossier_out(dossier, documents=documents)
 
 
 @router.get(

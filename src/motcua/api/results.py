@@ -5,13 +5,13 @@ the draft, then the copy the leader signs digitally (PAdES)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from motcua.common.sql import Select, Table, column
 from motcua.dossiers.models import Dossier
 from motcua.workspace.models import ResultDocument
 
@@ -23,11 +23,17 @@ def _iso(moment: dt.datetime | None) -> str | None:
 def result_of(dossier: Dossier) -> ResultDocument | None:
     """The dossier's result document (kết quả giải quyết, NĐ 118/2025 Điều 22): the latest
     signed one, else the latest attached draft; ``None`` when no result exists."""
-    return (
-        ResultDocument.objects.filter(dossier=dossier)
-        .order_by(F("signed_at").desc(nulls_last=True), "-id")
-        .first()
-    )
+    return cast(ResultDocument | None, _LATEST.first([dossier.pk]))
+
+
+#: ``ResultDocument.objects.filter(dossier=…).order_by(F("signed_at").desc(nulls_last=True),
+#: "-id").first()`` written once (``motcua.common.sql``): the dossier GET reads it on each call.
+_LATEST = Select(
+    Table(ResultDocument, "r"),
+    where=lambda qn: f"r.{column(ResultDocument, 'dossier', qn)} = %s",
+    order="r.signed_at DESC NULLS LAST, r.id DESC",
+    limit=1,
+)
 
 
 def result_url(dossier: Dossier) -> str:

@@ -25,10 +25,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 
-from motcua.accounts.access import agencies_of
-from motcua.accounts.models import UserKind
+from motcua.accounts.access import agencies_of, officer_membership_params, officer_membership_sql
+from motcua.accounts.models import AgencyMembership, UserKind
+from motcua.common.sql import Quote, column, table_name
 from motcua.dossiers.errors import DossierNotFound
 from motcua.dossiers.models import Consultation, Dossier, PartnerTask
 
@@ -67,6 +69,32 @@ def officer_scope(user: Any, agency_ids: Iterable[int] | QuerySet[Any]) -> Q:
             | Q(competent_agency_id__in=ids)
         )
     return scope
+
+
+#: The dossier's agencies that bring it into a scope (as columns of the hand-written look-ups):
+#: it was received, is held or is decided there.
+SCOPE_AGENCIES = ("receiving_agency", "current_agency", "competent_agency")
+
+
+def officer_scope_sql(qn: Quote, dossier: str) -> str:
+    """``scope_filter(user)`` of an officer (:func:`officer_scope` over the agencies of their
+    officer roles today) in SQL, for a hand-written look-up (``motcua.common.sql``): the
+    dossier (alias ``dossier``) is assigned to the user, or its receiving, current or competent
+    agency is one where the user holds an officer role today. Not for citizens (their scope is
+    their own dossiers). Parameters: :func:`officer_scope_params`. Tested against the ORM
+    (tests/api/test_scoped_sql.py)."""
+    m = AgencyMembership
+    agencies = ", ".join(f"{dossier}.{column(Dossier, name, qn)}" for name in SCOPE_AGENCIES)
+    return (
+        f"({dossier}.{column(Dossier, 'assigned_to', qn)} = %s OR EXISTS ("  # noqa: S608 - metadata names only
+        f"SELECT 1 FROM {table_name(m, qn)} scope_m WHERE {officer_membership_sql(qn, 'scope_m')}"
+        f" AND scope_m.{column(m, 'agency', qn)} IN ({agencies})))"
+    )
+
+
+def officer_scope_params(user: Any, conn: BaseDatabaseWrapper) -> list[Any]:
+    """The parameters of :func:`officer_scope_sql` for ``user`` today."""
+    return [user.pk, *officer_membership_params(user, conn)]
 
 
 def in_officer_scope(user: Any, agency_ids: Iterable[int], dossier: Dossier) -> bool:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, cast
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from motcua.agencies.models import Agency
 from motcua.catalogue.models import (
@@ -20,6 +18,7 @@ from motcua.catalogue.models import (
 )
 from motcua.catalogue.selectors import procedure_version_for
 from motcua.common.errors import NotFound
+from motcua.common.sql import Select, Table
 from motcua.common.text import fold
 from motcua.dossiers.models import Applicant, Dossier, DossierEvent
 from motcua.portal.text import last_digits
@@ -114,127 +113,28 @@ TRACKING_FIELDS = (
 )
 
 
-class _Table:
-    """One table of a hand-written SELECT: its model, its alias in the SQL and the fields read,
-    in the model's concrete-field order (as ``Model.from_db`` takes them), primary key
-    included."""
-
-    def __init__(self, model: type[Model], alias: str, names: list[str]) -> None:
-        wanted = {"pk", *names}
-        pk = model._meta.pk
-        self.model = model
-        self.alias = alias
-        self.fields = [
-            f
-            for f in model._meta.concrete_fields
-            if f is pk or f.name in wanted or f.attname in wanted
-        ]
-        self.attnames = [f.attname for f in self.fields]
-
-
-class _Select:
-    """``SELECT … FROM base JOIN … WHERE …`` written once from the models' metadata (table and
-    column names, the backend's converters) and run with a plain cursor. For the public
-    tracking page, building the ORM query cost more CPU than PostgreSQL spent running it
-    (docs/benchmarks.md). Rows become model instances through ``Model.from_db`` as the ORM
-    builds them, the joined rows in the relation cache where ``select_related`` puts them; a
-    field not loaded is deferred (reading it costs a query, as with ``only()``)."""
-
-    def __init__(
-        self,
-        base: _Table,
-        joins: list[tuple[str, _Table]],
-        where: str,
-        order: str = "",
-    ) -> None:
-        self.base = base
-        self.joins = joins  # (the base's foreign key, the table it points to)
-        self.where = where  # SQL over the aliases, with %s parameters
-        self.order = order
-        self.slices: list[tuple[int, int]] = []
-        start = 0
-        for table in [base, *(t for _fk, t in joins)]:
-            self.slices.append((start, start + len(table.fields)))
-            start += len(table.fields)
-        self._compiled: dict[str, tuple[str, list[tuple[int, list[Any]]]]] = {}
-
-    def _compile(self, conn: BaseDatabaseWrapper) -> tuple[str, list[tuple[int, list[Any]]]]:
-        qn = conn.ops.quote_name
-        base = self.base
-        columns: list[str] = []
-        converters: list[tuple[int, list[Any]]] = []
-        for table in [base, *(t for _fk, t in self.joins)]:
-            for f in table.fields:
-                found = conn.ops.get_db_converters(f.get_col(table.alias))
-                found += f.get_db_converters(conn)  # type: ignore[attr-defined]
-                if found:
-                    converters.append((len(columns), found))
-                columns.append(f"{table.alias}.{qn(f.column)}")
-        # Only names from the models' metadata and the constants below: no user input.
-        sql = f"SELECT {', '.join(columns)} FROM {qn(base.model._meta.db_table)} {base.alias}"  # noqa: S608
-        for fk, table in self.joins:
-            field = cast(models.Field[Any, Any], base.model._meta.get_field(fk))
-            kind = "LEFT OUTER" if field.null else "INNER"
-            left = f"{base.alias}.{qn(str(field.column))}"
-            right = f"{table.alias}.{qn(str(table.model._meta.pk.column))}"
-            sql += f" {kind} JOIN {qn(table.model._meta.db_table)} {table.alias}"
-            sql += f" ON ({left} = {right})"
-        sql += f" WHERE {self.where}"
-        if self.order:
-            sql += f" ORDER BY {self.order}"
-        return sql, converters
-
-    def run(self, params: list[Any]) -> list[Any]:
-        conn = connections[DEFAULT_DB_ALIAS]
-        compiled = self._compiled.get(conn.vendor)
-        if compiled is None:
-            compiled = self._compiled[conn.vendor] = self._compile(conn)
-        sql, converters = compiled
-        with conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        db = conn.alias
-        (start, end), *joined = self.slices
-        out = []
-        for raw in rows:
-            row = list(raw)
-            for i, convert in converters:
-                for c in convert:
-                    row[i] = c(row[i], None, conn)
-            obj = self.base.model.from_db(db, self.base.attnames, row[start:end])
-            for (fk, table), (a, b) in zip(self.joins, joined, strict=True):
-                values = row[a:b]
-                obj._state.fields_cache[fk] = (
-                    None if values[0] is None else table.model.from_db(db, table.attnames, values)
-                )
-            out.append(obj)
-        return out
-
-
 # Written only from constants: the code and the dossier id are parameters.
-_LOOKUP = _Select(
-    _Table(
+_LOOKUP = Select(
+    Table(
         Dossier,
         "d",
         [f for f in TRACKING_FIELDS if "__" not in f]
         + ["procedure_version", "receiving_agency", "competent_agency", "applicant"],
     ),
     [
-        ("procedure_version", _Table(ProcedureVersion, "v", ["name"])),
-        ("receiving_agency", _Table(Agency, "r", ["name"])),
-        ("competent_agency", _Table(Agency, "c", ["name"])),
+        ("procedure_version", Table(ProcedureVersion, "v", ["name"])),
+        ("receiving_agency", Table(Agency, "r", ["name"])),
+        ("competent_agency", Table(Agency, "c", ["name"])),
         (
             "applicant",
-            _Table(
-                Applicant, "a", [f[11:] for f in TRACKING_FIELDS if f.startswith("applicant__")]
-            ),
+            Table(Applicant, "a", [f[11:] for f in TRACKING_FIELDS if f.startswith("applicant__")]),
         ),
     ],
     where="d.code = %s",
 )
-_EVENTS = _Select(
-    _Table(DossierEvent, "e", ["seq", "at", "action", "to_agency"]),
-    [("to_agency", _Table(Agency, "t", ["name"]))],
+_EVENTS = Select(
+    Table(DossierEvent, "e", ["seq", "at", "action", "to_agency"]),
+    [("to_agency", Table(Agency, "t", ["name"]))],
     where="e.dossier_id = %s",
     order="e.seq",
 )
