@@ -3,9 +3,10 @@ with the second factor and the CSRF token), the API dossier GET (with an API key
 view, through Django's whole stack (every middleware, the view, the template) without an HTTP
 server, so the figure holds on a loaded machine where requests/s do not.
 
-``time.process_time()`` counts this Python process only (not PostgreSQL's work); wall time and
-SQL statements per request are printed beside it. ``--profile tracking`` (or ``api``) prints the
-functions with the most cumulative time (cProfile).
+``time.process_time()`` counts this Python process only; PostgreSQL's CPU for the same requests
+is read from its backend's ``/proc/<pid>/stat`` when the server runs on this machine (else
+``null``); wall time and SQL statements per request are printed beside it. ``--profile
+tracking`` (or ``api``) prints the functions with the most cumulative time (cProfile, CPU time).
 
     DATABASE_URL=postgres://…/motcua_perf_100k bench/cpu [--requests 2000] [--profile tracking]
 
@@ -107,17 +108,40 @@ def _statements(fn: Any) -> list[str]:
     return seen
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far (``/proc``: the server on this
+    machine, readable by this user), else ``None``."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def _measure(fn: Any, requests: int) -> dict[str, Any]:
     for _ in range(20):  # warm: URL conf, templates, connections
         fn()
     queries = _statements(fn)
     errors = 0
+    server = _server_cpu()
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(requests):
         errors += not fn()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = _server_cpu()
     return {
         "cpu_ms_per_request": round(cpu * 1000 / requests, 3),
+        # PostgreSQL's side of the same requests (its backend process), when on this machine.
+        "postgres_cpu_ms_per_request": (
+            None if server is None or after is None else round((after - server) * 1e3 / requests, 3)
+        ),
         "wall_ms_per_request": round(wall * 1000 / requests, 3),
         "sql_per_request": len(queries),
         "errors": errors,
@@ -146,7 +170,7 @@ def main() -> None:
         fn = scenarios[args.profile]
         for _ in range(20):
             fn()
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
         profile.enable()
         for _ in range(args.requests):
             fn()

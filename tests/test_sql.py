@@ -107,3 +107,48 @@ def test_an_unknown_field_or_a_join_before_its_parent_is_refused() -> None:
             [("procedure_version__procedure", Table(Procedure, "p"))],
             where="1 = 1",
         )
+
+
+def _prepared_here() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_hot_read_is_prepared_after_the_threshold_and_gives_the_same_rows(world: World) -> None:
+    """``MOTCUA_DB_PREPARE_AFTER`` (5): psycopg prepares the statement on its sixth run on the
+    connection; PostgreSQL then runs it without planning it again. The rows do not change, the
+    statement is still counted by Django (tests and ``bench/cpu`` see it), and the ORM's own
+    queries (client-side binding) are never prepared."""
+    assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 5
+    d = world.receive()
+    marker = f"FROM {connection.ops.quote_name('dossiers_dossier')} d"
+    first = _values(_WHOLE.run([d.code])[0], Dossier)
+    for _ in range(4):
+        _WHOLE.run([d.code])
+    assert not [s for s in _prepared_here() if marker in s]  # five runs: not yet
+    with CaptureQueriesContext(connection) as seen:
+        sixth = _WHOLE.run([d.code])
+    assert len(seen.captured_queries) == 1
+    assert [s for s in _prepared_here() if marker in s]  # the sixth prepared it
+    assert _values(sixth[0], Dossier) == first
+    assert _values(_WHOLE.run([d.code])[0], Dossier) == first  # and runs prepared
+    assert _WHOLE.run(["no-such-code"]) == []
+    for _ in range(10):
+        list(Dossier.objects.filter(code=d.code))
+    assert all(marker in s for s in _prepared_here())  # the ORM's queries: never prepared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_no_statement_is_prepared_when_the_threshold_is_off(world: World) -> None:
+    d = world.receive()
+    raw = connection.connection
+    saved = raw.prepare_threshold
+    raw.prepare_threshold = None  # MOTCUA_DB_PREPARE_AFTER=0
+    try:
+        for _ in range(8):
+            assert _WHOLE.run([d.code])[0].pk == d.pk
+        assert not _prepared_here()
+    finally:
+        raw.prepare_threshold = saved

@@ -62,6 +62,33 @@ class Table:
 Compiled = tuple[str, list[tuple[int, Any, list[Any]]]]
 
 
+def bound_cursor(conn: BaseDatabaseWrapper) -> Any:
+    """A cursor of ``conn`` as ``conn.cursor()`` gives it (Django's wrapper: errors translated,
+    queries logged and counted, execute wrappers applied), but on PostgreSQL one that binds the
+    parameters on the server (``psycopg.Cursor``), so that psycopg can prepare the statement
+    after the connection's ``prepare_threshold`` runs (``MOTCUA_DB_PREPARE_AFTER``; off when
+    ``None``): PostgreSQL then no longer plans it on every run. Django's own cursors bind on
+    the client and never prepare. Elsewhere: ``conn.cursor()``."""
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        raw = conn.connection
+        cursor = ServerBindingCursor(raw)
+        # As Django's ``create_cursor``: timestamps read in the connection's zone.
+        if conn.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(conn.timezone, cursor)
+        conn.validate_thread_sharing()
+        if conn.queries_logged:
+            return conn.make_debug_cursor(cursor)
+        return conn.make_cursor(cursor)
+
+
 class Select:
     """``SELECT … FROM base JOIN … WHERE … ORDER BY … LIMIT …`` run with a plain cursor.
 
@@ -151,7 +178,7 @@ class Select:
         """The base model's instances of the rows, in the statement's order."""
         conn = connections[using]
         sql, converters = self._compiled_for(conn)
-        with conn.cursor() as cursor:
+        with bound_cursor(conn) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         db = conn.alias
