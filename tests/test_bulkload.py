@@ -1,13 +1,17 @@
-"""``common.bulkload``: secondary indexes dropped for a bulk load come back exactly as they
-were — after the load, after a failure inside it, and after a load killed half-way."""
+"""``common.bulkload``: secondary indexes and foreign keys dropped for a bulk load come back
+exactly as they were — after the load, after a failure inside it, and after a load killed
+half-way — and a row loaded meanwhile that points nowhere is refused when its key comes back."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
+from django.db import IntegrityError, transaction
+
 from motcua.common.bulkload import (
     deferred_indexes,
+    foreign_keys,
     restore_deferred_indexes,
     secondary_indexes,
 )
@@ -31,10 +35,24 @@ def _indexes() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def _keys() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype = 'f' AND t.relname = ANY(%s)",
+            [TABLES],
+        )
+        return dict(cursor.fetchall())
+
+
 @needs_postgres
 def test_secondary_indexes_are_dropped_for_the_block_and_rebuilt_identically() -> None:
     before = _indexes()
+    keys_before = _keys()
+    assert len(keys_before) >= 10  # the dossier's agencies, applicant…; the events' dossier…
     with deferred_indexes(TABLES) as dropped:
+        assert set(keys_before) <= set(dropped)
+        assert not _keys()  # no key checked row by row during the load
         assert "dossiers_worklist" in dropped
         assert "audit_entry_object_at" in dropped
         inside = _indexes()
@@ -44,15 +62,57 @@ def test_secondary_indexes_are_dropped_for_the_block_and_rebuilt_identically() -
             assert kept in inside
         assert DeferredIndex.objects.count() == len(dropped)
     assert _indexes() == before
+    assert _keys() == keys_before
     assert not DeferredIndex.objects.exists()
 
 
 @needs_postgres
 def test_indexes_come_back_when_the_load_fails() -> None:
     before = _indexes()
+    keys_before = _keys()
     with pytest.raises(RuntimeError, match="boom"), deferred_indexes(TABLES):
         raise RuntimeError("boom")
     assert _indexes() == before
+    assert _keys() == keys_before
+    assert not DeferredIndex.objects.exists()
+
+
+@needs_postgres
+def test_a_row_loaded_pointing_nowhere_is_refused_when_its_key_comes_back() -> None:
+    """The keys are checked once, at the end, over the whole table: an event of a dossier that
+    does not exist fails the load, names the key, and the key's definition stays saved (the
+    other keys and every index are back)."""
+    keys_before = _keys()
+    event_key = next(
+        n for n, t, _d in foreign_keys(TABLES) if t == "dossiers_dossierevent" and "dossier_id" in n
+    )
+    with pytest.raises(IntegrityError, match=event_key), deferred_indexes(TABLES):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO dossiers_dossierevent (dossier_id, seq, action, from_status, "
+                "to_status, at, actor_label, note, data, step_due_at, outcome) "
+                "VALUES (987654321, 1, 'accept', 'submitted', 'accepted', now(), '', '', "
+                "'{}', NULL, '')"
+            )
+    assert set(_keys()) == set(keys_before) - {event_key}
+    assert list(DeferredIndex.objects.values_list("name", flat=True)) == [event_key]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM dossiers_dossierevent WHERE dossier_id = 987654321")
+        # The delete's own deferred checks (keys pointing at events), as its commit would run
+        # them: a table with checks pending cannot be altered in the same transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert restore_deferred_indexes() == [event_key]  # the data fixed, the key comes back
+    assert _keys() == keys_before
+
+
+@needs_postgres
+def test_a_key_already_back_is_not_added_twice() -> None:
+    """Killed between adding a key back and deleting its saved row: the next restore sees the
+    key and only deletes the row."""
+    name, table, definition = foreign_keys(TABLES)[0]
+    DeferredIndex.objects.create(name=name, table=table, definition=definition)
+    assert restore_deferred_indexes() == [name]
+    assert name in _keys()
     assert not DeferredIndex.objects.exists()
 
 

@@ -82,8 +82,8 @@ class Command(BaseCommand):
         )
         if report.deferred_indexes:
             self.stdout.write(
-                f"{report.deferred_indexes} chỉ mục phụ được bỏ khi nạp và dựng lại ở cuối "
-                "(đã tính trong thời gian trên)."
+                f"{report.deferred_indexes} chỉ mục phụ và khóa ngoại được bỏ khi nạp, dựng lại "
+                "và kiểm tra lại ở cuối (đã tính trong thời gian trên)."
             )
         if report.refused_steps:
             self.stdout.write(
