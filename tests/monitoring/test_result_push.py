@@ -242,3 +242,25 @@ def _uuid(*, low: int) -> Any:
     import uuid
 
     return uuid.UUID(int=(uuid.uuid4().int & ~0xFFFFFFFF) | low)
+
+
+@pytest.mark.django_db(False)
+def test_the_simulation_draws_are_uniform_and_avoid_the_fixed_uuid_bits() -> None:
+    """Each simulated pass draws its share from bits of the dossier's UUID of its own; a
+    version-4 UUID fixes six bits (version, variant), which must not be drawn from."""
+    import random
+    import uuid
+
+    from motcua.integrations.simulation import draw
+
+    rng = random.Random(7)
+    uids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(4000)]
+
+    def share(low: int, bits: int) -> float:
+        return sum(draw(u, low, bits) < 0.6 for u in uids) / len(uids)
+
+    for low, bits in ((0, 32), (32, 30), (64, 12), (80, 16), (96, 32)):
+        assert abs(share(low, bits) - 0.6) < 0.03, (low, bits)
+    # Reading the variant bits (62–63, always binary 10) draws from [0.5, 0.75) only: a wanted
+    # 60 % became 40 % (the bug the store-origin pass had).
+    assert abs(share(32, 32) - 0.4) < 0.03
