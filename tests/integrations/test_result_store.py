@@ -6,6 +6,8 @@ applicant's refusal (who may record it, when), audit entries."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,9 @@ def test_a_returned_e_result_is_pushed_to_the_owner_store_once(
     assert pushed["KetQuaDaKySo"] == 1
     assert pushed["NgayTraKetQua"].startswith("2026-03-04T09:00:00")
     assert portal.owner_store("056190000001") == [pushed]
+    owner_url = f"http://{portal.host}:{portal.port}/kho/056190000001"
+    with urllib.request.urlopen(owner_url) as answer:
+        assert json.loads(answer.read()) == [pushed]  # what the demo's curl shows
     record = ResultStorePush.objects.get()
     assert (record.dossier_id, record.pushed_at, record.via) == (d.pk, at(4, 9, 5), "delivery")
     assert (record.result_code, record.store_ref) == (pushed["MaKetQua"], "KHO-000001")

@@ -6,6 +6,7 @@ not public). It listens on a local port and
 * receives the pushes of e-results to the applicants' personal data stores
   (``POST /kho``, same signature), files each under its owner and answers the store
   reference (``{"MaTaiLieuKho": …}``, the same one for the same ``MaKetQua``);
+  ``GET /kho/<SoDinhDanh or MaSoDoanhNghiep>`` lists an owner's store;
 * submits dossiers to motcua's inbound endpoint like the portal would (:meth:`submit`).
 
 ``fail_next`` makes the next requests answer 503 (an outage, for the retry tests).
@@ -109,8 +110,11 @@ class FakeNationalPortal:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
-                code = self.path.rsplit("/", 1)[-1]
-                data = json.dumps(portal.latest(code), ensure_ascii=False).encode()
+                key = self.path.rsplit("/", 1)[-1]
+                found: Any = (
+                    portal.owner_store(key) if self.path.startswith("/kho/") else portal.latest(key)
+                )
+                data = json.dumps(found, ensure_ascii=False).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
