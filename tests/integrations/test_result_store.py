@@ -308,3 +308,27 @@ def test_the_refusal_from_the_return_form(world: World, store: Subscription) -> 
     assert ResultStoreRefusal.objects.get().dossier_id == d.pk
     run_outbox(now=at(4, 10))
     assert _store_deliveries(store) == 0
+
+
+def test_the_admin_lists_pushes_and_refusals_read_only(
+    world: World, store: Subscription, portal: FakeNationalPortal
+) -> None:
+    from django.urls import reverse
+
+    from motcua.accounts.models import User
+
+    d, _ = resolved_with_signed_result(world)
+    _return(world, d)
+    run_outbox(now=at(4, 9, 5))
+    refused, _ = resolved_with_signed_result(world)
+    result_store_refusal_record(actor=world.reception, dossier=refused.code)
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("qt2", "qt2@example.vn", "mat-khau-dai-123"))
+    for name, shown in (
+        ("resultstorepush", "KHO-000001"),
+        ("resultstorerefusal", refused.code),
+    ):
+        page = admin.get(reverse(f"admin:integrations_{name}_changelist"))
+        assert page.status_code == 200
+        assert shown in page.content.decode()
+        assert admin.get(reverse(f"admin:integrations_{name}_add")).status_code == 403
