@@ -4,6 +4,7 @@ national deliveries and portal dossiers (``integrations.NationalSync``), hand-co
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import pytest
 from tests.dossiers.conftest import MONDAY, World, at
 from tests.monitoring.helpers import received, sync
 
+from motcua.dossiers.models import Dossier
 from motcua.integrations.fake_national import FakeNationalPortal
 from motcua.integrations.models import NationalSync, Subscription
 from motcua.integrations.services import national_sync_record, run_outbox
@@ -77,8 +79,11 @@ def test_a_delivered_national_push_marks_the_dossier(
 
 
 def test_simulated_sync_pass_is_partial_and_idempotent(world: World) -> None:
-    for n in range(1, 41):
-        received(world, n, at(2 + n % 20, 9))
+    dossiers = [received(world, n, at(2 + n % 20, 9)) for n in range(1, 41)]
+    # The dossier's UUID decides (its first 32 bits / 2³² below the share): random UUIDs left
+    # all 40 synced about one run in 18, so one is made certain to be left out, one to be in.
+    Dossier.objects.filter(pk=dossiers[0].pk).update(uuid=_uuid(top=0xFFFFFFFF))
+    Dossier.objects.filter(pk=dossiers[1].pk).update(uuid=_uuid(top=0))
     first = simulate_national_sync()
     assert 0 < first < 40
     assert simulate_national_sync() == 0
@@ -86,3 +91,7 @@ def test_simulated_sync_pass_is_partial_and_idempotent(world: World) -> None:
     row = NationalSync.objects.order_by("pk").first()
     assert row is not None
     assert row.via == "simulated"
+
+
+def _uuid(*, top: int) -> uuid.UUID:
+    return uuid.UUID(int=(top << 96) | (uuid.uuid4().int & ((1 << 96) - 1)))

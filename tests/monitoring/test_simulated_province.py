@@ -13,7 +13,11 @@ from django.core.management import call_command
 
 from motcua.demo.services import demo_prepare
 from motcua.dossiers.simulation import simulate
-from motcua.integrations.simulation import simulate_national_sync, simulate_store_origin
+from motcua.integrations.simulation import (
+    simulate_national_sync,
+    simulate_result_push,
+    simulate_store_origin,
+)
 from motcua.monitoring import aggregate as agg
 from motcua.monitoring import indicators as ind
 from motcua.monitoring.models import DailyFact, RatingDaily
@@ -37,6 +41,7 @@ def test_simulated_province_fills_every_indicator_with_data_and_verifies() -> No
     assert report.dossiers == 300
     assert simulate_national_sync() > 0  # the pass `motcua simulate` runs after (QĐ 766 1.4)
     assert simulate_store_origin() > 0  # and the origin of reused components (4.4)
+    assert simulate_result_push() > 0  # and the e-results pushed to the citizens' stores (4.4)
     assert report.ratings == Rating.objects.count() > 0
     call_command("metrics", "refresh", stdout=StringIO())
     result = _verify()
@@ -64,6 +69,12 @@ def test_simulated_province_fills_every_indicator_with_data_and_verifies() -> No
         rate = by_code[code].rate
         assert rate is not None, code
         assert 0 < rate < 1, (code, rate)
+    # 4.4 counts both halves, each dossier once: at least the pushed ones, at most the sum.
+    pushed = ind.drill("result_pushed", period, ind.Scope()).count()
+    components = ind.drill("store_linked", period, ind.Scope()).filter(flags__store_component=True)
+    linked = by_code["4.4"].numerator
+    assert 0 < pushed <= linked <= pushed + components.count()
+    assert linked == ind.drill("store_linked", period, ind.Scope()).count()
     assert numbers.ratings is not None
     assert 0 < numbers.ratings["satisfied"] < numbers.ratings["ratings"]
     criteria = ind.tt01(numbers).criteria

@@ -3,10 +3,17 @@ not public). It listens on a local port and
 
 * receives the sync pushes of motcua (``POST /sync``), checks their HMAC signature and keeps
   every record and the latest state per ``MaHoSo``;
+* receives the pushes of e-results to the applicants' personal data stores
+  (``POST /kho``, same signature), files each under its owner and answers the store
+  reference (``{"MaTaiLieuKho": …}``, the same one for the same ``MaKetQua``);
+  ``GET /kho/<SoDinhDanh or MaSoDoanhNghiep>`` lists an owner's store;
 * submits dossiers to motcua's inbound endpoint like the portal would (:meth:`submit`).
 
+``fail_next`` makes the next requests answer 503 (an outage, for the retry tests).
+
 Run it for the demo with ``motcua fake_national --port 8765`` and point a subscription of kind
-“Đồng bộ Cổng Dịch vụ công quốc gia” at ``http://127.0.0.1:8765/sync``.
+“Đồng bộ Cổng Dịch vụ công quốc gia” at ``http://127.0.0.1:8765/sync`` (and one of kind
+“Đẩy kết quả vào Kho dữ liệu của tổ chức, cá nhân” at ``http://127.0.0.1:8765/kho``).
 """
 
 from __future__ import annotations
@@ -28,12 +35,28 @@ class FakeNationalPortal:
     host: str = "127.0.0.1"
     port: int = 0
     records: list[dict[str, Any]] = field(default_factory=list)
+    #: Every push into a personal data store the portal accepted, in order.
+    store: list[dict[str, Any]] = field(default_factory=list)
+    #: Store reference per ``MaKetQua`` (the portal files a result once, answers the same ref).
+    store_refs: dict[str, str] = field(default_factory=dict)
     rejected: int = 0
+    fail_next: int = 0
+    attempts: int = 0
     _server: ThreadingHTTPServer | None = None
 
     @property
     def sync_url(self) -> str:
         return f"http://{self.host}:{self.port}/sync"
+
+    @property
+    def store_url(self) -> str:
+        return f"http://{self.host}:{self.port}/kho"
+
+    def owner_store(self, identifier: str) -> list[dict[str, Any]]:
+        """The pushes filed under a personal ID or enterprise code."""
+        return [
+            r for r in self.store if identifier in (r.get("SoDinhDanh"), r.get("MaSoDoanhNghiep"))
+        ]
 
     def latest(self, code: str) -> dict[str, Any] | None:
         found = [r for r in self.records if r.get("MaHoSo") == code]
@@ -49,23 +72,49 @@ class FakeNationalPortal:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                ok = self.path == "/sync" and signing.verify(
+                portal.attempts += 1
+                if portal.fail_next > 0:
+                    portal.fail_next -= 1
+                    self._answer(503, b"")
+                    return
+                ok = self.path in ("/sync", "/kho") and signing.verify(
                     portal.secret,
                     self.headers.get(signing.TIMESTAMP_HEADER, ""),
                     self.headers.get(signing.SIGNATURE_HEADER, ""),
                     body,
                 )
-                if ok:
-                    portal.records.append(json.loads(body))
-                else:
+                if not ok:
                     portal.rejected += 1
-                self.send_response(200 if ok else 401)
-                self.send_header("Content-Length", "0")
+                    self._answer(401, b"")
+                    return
+                record = json.loads(body)
+                if self.path == "/sync":
+                    portal.records.append(record)
+                    self._answer(200, b"")
+                    return
+                if not (record.get("SoDinhDanh") or record.get("MaSoDoanhNghiep")):
+                    portal.rejected += 1
+                    self._answer(422, b'{"loi": "Thieu chu so huu kho"}')
+                    return
+                portal.store.append(record)
+                key = str(record.get("MaKetQua"))
+                ref = portal.store_refs.setdefault(key, f"KHO-{len(portal.store_refs) + 1:06d}")
+                self._answer(200, json.dumps({"MaTaiLieuKho": ref}).encode())
+
+            def _answer(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                if data:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                self.wfile.write(data)
 
             def do_GET(self) -> None:
-                code = self.path.rsplit("/", 1)[-1]
-                data = json.dumps(portal.latest(code), ensure_ascii=False).encode()
+                key = self.path.rsplit("/", 1)[-1]
+                found: Any = (
+                    portal.owner_store(key) if self.path.startswith("/kho/") else portal.latest(key)
+                )
+                data = json.dumps(found, ensure_ascii=False).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

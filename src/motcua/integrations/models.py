@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -22,6 +23,9 @@ RELAY_CURSOR = "dossier-events"
 class SubscriptionKind(models.TextChoices):
     CLOUDEVENTS = "cloudevents", "Webhook CloudEvents 1.0 (JSON)"
     NATIONAL = "national", "Đồng bộ Cổng Dịch vụ công quốc gia"
+    #: The e-result link pushed to the applicant's personal data store on the Cổng DVCQG (QĐ 766
+    #: 4.4; NĐ 45/2020 Điều 14, 16; NĐ 118/2025 Điều 22 khoản 4): only eligible returns.
+    NATIONAL_STORE = "national_store", "Đẩy kết quả vào Kho dữ liệu của tổ chức, cá nhân"
 
 
 def _secret() -> str:
@@ -196,3 +200,74 @@ class NationalSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} @ {self.synced_at:%Y-%m-%d %H:%M}"
+
+
+class PushVia(models.TextChoices):
+    DELIVERY = "delivery", "Đã đẩy qua hộp thư đi"
+    SIMULATED = "simulated", "Mô phỏng"
+
+
+class ResultStorePush(models.Model):
+    """A dossier whose electronic result link reached the applicant's personal data store on the
+    Cổng DVCQG (*Kho quản lý dữ liệu điện tử của tổ chức, cá nhân*; NĐ 45/2020/NĐ-CP Điều 14,
+    16; NĐ 118/2025/NĐ-CP Điều 22 khoản 4) — the second half of QĐ 766 indicator 4.4 (rules.md
+    §4.2). One row per dossier: ``pushed_at`` is the first push the portal accepted; a corrected
+    result returned again is pushed again and updates ``result_code`` / ``store_ref``. Written
+    only by ``services.result_store_push_record`` (in the transaction that marks the delivery
+    delivered), read by the monitoring refresh (its id is a watermark there)."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="+", verbose_name="hồ sơ"
+    )
+    pushed_at = models.DateTimeField("đẩy vào kho lúc")
+    via = models.CharField("cách đẩy", max_length=10, choices=PushVia.choices)
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lượt gửi gần nhất",
+    )
+    result_code = models.CharField("mã kết quả (MaKetQua)", max_length=100, blank=True)
+    store_ref = models.CharField(
+        "mã tài liệu trong kho",
+        max_length=200,
+        blank=True,
+        help_text="Mã Cổng DVCQG trả về cho tài liệu trong kho (MaTaiLieuKho), nếu có.",
+    )
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "kết quả đã đẩy vào Kho dữ liệu của tổ chức, cá nhân"
+        verbose_name_plural = "kết quả đã đẩy vào Kho dữ liệu của tổ chức, cá nhân"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.pushed_at:%Y-%m-%d %H:%M}"
+
+
+class ResultStoreRefusal(models.Model):
+    """The applicant does not want the electronic result kept in their personal data store on
+    the Cổng DVCQG (the store is theirs: NĐ 45/2020 Điều 16; Luật Dữ liệu 2024 / NĐ 13/2023 on
+    the data subject's consent). Recorded before the result is returned, by the one-stop unit
+    (at the handover) or by the applicant on their own dossier; the return is then not pushed.
+    Written only by ``services.result_store_refusal_record``."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="+", verbose_name="hồ sơ"
+    )
+    recorded_at = models.DateTimeField("ghi nhận lúc")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="người ghi nhận",
+    )
+    note = models.CharField("ghi chú", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "từ chối lưu kết quả vào Kho dữ liệu"
+        verbose_name_plural = "từ chối lưu kết quả vào Kho dữ liệu"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} ({self.recorded_at:%Y-%m-%d})"

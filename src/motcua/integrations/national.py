@@ -48,6 +48,17 @@ The result is *issued* once it is signed digitally, or once the dossier is resol
 returned (national 9, 10); a draft attached during appraisal is not sent. Before that, and for
 a dossier without result document, the result fields are ``null``. Not mapped (motcua does not
 hold it): ``MaCSDL``, sent as ``null``.
+
+**Push to the personal data store** (``store_record``; subscription kind ``national_store``):
+when an electronic result is returned to an identified applicant, its link goes to the
+applicant's *Kho quản lý dữ liệu điện tử của tổ chức, cá nhân* on the portal (NĐ 45/2020/NĐ-CP
+Điều 14, 16; NĐ 118/2025/NĐ-CP Điều 22 khoản 4; QĐ 766 4.4). Its fields (ours, like the envelope):
+``LoaiDoiTuong`` (1 cá nhân, 2 tổ chức); the store's owner, ``SoDinhDanh`` (personal ID) or
+``MaSoDoanhNghiep`` (enterprise code); ``MaLoaiKetQua`` (``ProcedureResult.result_type_code``,
+the national catalogue of result types; ``null`` if unknown); ``MaGiayTo`` (mã số giấy tờ,
+Điều 22 khoản 4: the identifier followed by the result-type code; ``null`` without a type code);
+the signed result as in the sync record (``MaKetQua`` … ``NgayBanHanhKetQua``, ``KetQuaDaKySo``
+always 1) and ``NgayTraKetQua``.
 """
 
 from __future__ import annotations
@@ -63,6 +74,7 @@ from motcua.dossiers.national import NATIONAL_STATUS, NationalStatus, national_s
 from motcua.dossiers.workflow import DossierStatus
 from motcua.integrations.models import NationalDossierLink
 from motcua.workcalendar.units import TimeLimitUnit
+from motcua.workspace.models import ResultDocument
 
 #: ``KenhThucHien`` (rules.md §4.3).
 CHANNEL_CODE: Final = {"direct": 1, "online": 2, "postal": 3}
@@ -190,3 +202,66 @@ def sync_record(dossier: Dossier, event: DossierEvent | None = None) -> dict[str
             "NoiDung": event.note or None,
         }
     return record
+
+
+# --- the push to the applicant's personal data store (QĐ 766 4.4) -------------------------------
+
+#: ``LoaiDoiTuong`` of the store's owner.
+OWNER_KIND_CODE: Final = {"person": 1, "organisation": 2}
+
+
+def store_owner(dossier: Dossier) -> tuple[str, str] | None:
+    """The applicant's identifier for the store: ``("SoDinhDanh", personal ID)`` for a person,
+    ``("MaSoDoanhNghiep", enterprise code)`` for an organisation; ``None`` without one (the
+    portal files a store document under its owner's identifier only)."""
+    applicant = dossier.applicant
+    if applicant.kind == "organisation":
+        return ("MaSoDoanhNghiep", applicant.enterprise_code) if applicant.enterprise_code else None
+    return ("SoDinhDanh", applicant.personal_id) if applicant.personal_id else None
+
+
+def result_type_code(dossier: Dossier, name: str) -> str | None:
+    """The national result-type code of the dossier's result (NĐ 118/2025 Điều 22 khoản 4): the
+    procedure version's result named like the document, else its only result with a code."""
+    rows = [
+        (r.name.strip().casefold(), r.result_type_code)
+        for r in dossier.procedure_version.results.all()
+        if r.result_type_code
+    ]
+    for result_name, code in rows:
+        if result_name == name.strip().casefold():
+            return code
+    return rows[0][1] if len(rows) == 1 else None
+
+
+def store_record(dossier: Dossier, row: ResultDocument) -> dict[str, Any]:
+    """The push of the signed result ``row`` of ``dossier`` to its applicant's personal data
+    store (the caller checked eligibility: ``services.result_store_ineligible``)."""
+    owner = store_owner(dossier)
+    identifier = owner[1] if owner else None
+    result = describe(row, dossier, readable=True)
+    type_code = result_type_code(dossier, row.name)
+    link = NationalDossierLink.objects.filter(dossier_id=dossier.pk).values_list(
+        "national_id", flat=True
+    )
+    return {
+        "MaHoSo": dossier.code,
+        "MaHoSoQuocGia": link.first(),
+        "MaTTHC": dossier.procedure_version.procedure.code,
+        "MaCoQuanGiaiQuyet": dossier.competent_agency.code,
+        "LoaiDoiTuong": OWNER_KIND_CODE.get(dossier.applicant.kind, 1),
+        "SoDinhDanh": identifier if owner and owner[0] == "SoDinhDanh" else None,
+        "MaSoDoanhNghiep": identifier if owner and owner[0] == "MaSoDoanhNghiep" else None,
+        "ChuHoSo": dossier.applicant.display_name,
+        "MaLoaiKetQua": type_code,
+        "MaGiayTo": f"{identifier}{type_code}" if identifier and type_code else None,
+        "MaKetQua": f"{dossier.code}.KQ{row.pk}",
+        "TenKetQua": result["name"],
+        "DuongDanTepTinKetQua": result["download_url"],
+        "TenTepKetQua": result["file_name"],
+        "KichThuocTepKetQua": result["size"],
+        "MaHashKetQua": result["sha256"],
+        "KetQuaDaKySo": 1 if result["signed"] else 0,
+        "NgayBanHanhKetQua": result["issued_at"],
+        "NgayTraKetQua": _moment(dossier.returned_at),
+    }

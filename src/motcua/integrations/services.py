@@ -17,6 +17,12 @@ with exponential backoff for at least 24 hours, report failures, resend.
   order: while its oldest pending message waits for a retry, the later ones wait behind it. A
   message that failed for good stops blocking (it is reported and can be re-sent).
 
+**The push to the personal data store** (QĐ 766 4.4) rides the same outbox: a subscriber of
+kind ``national_store`` gets a delivery only for an *eligible* return of a result
+(:func:`result_store_ineligible`), with the store record as its message; the portal's 2xx
+answer marks the delivery delivered and records :class:`ResultStorePush` in one transaction
+(:func:`result_store_push_record`). Retries, order, failure report and resend are the outbox's.
+
 Every function takes ``now`` (default: the current time) so tests can simulate hours of outage.
 """
 
@@ -40,21 +46,31 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from motcua.accounts.models import User
+from motcua.accounts.access import has_role
+from motcua.accounts.models import User, UserKind
+from motcua.accounts.roles import Role
 from motcua.audit.services import audit_log
-from motcua.dossiers.models import DossierEvent
-from motcua.dossiers.workflow import Action
+from motcua.common.errors import PermissionDenied
+from motcua.common.text import nfc
+from motcua.dossiers.access import access_dossier_for_citizen, access_dossier_for_officer
+from motcua.dossiers.errors import DossierInvalid
+from motcua.dossiers.models import ApplicantKind, Dossier, DossierEvent
+from motcua.dossiers.workflow import Action, DossierStatus
 from motcua.integrations import national, signing
 from motcua.integrations.models import (
     RELAY_CURSOR,
     Delivery,
     DeliveryStatus,
     NationalSync,
+    PushVia,
     RelayCursor,
+    ResultStorePush,
+    ResultStoreRefusal,
     Subscription,
     SubscriptionKind,
     SyncVia,
 )
+from motcua.workspace.models import ResultDocument
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +137,168 @@ def cloudevent(event: DossierEvent) -> dict[str, Any]:
     }
 
 
-def message_for(subscription: Subscription, event: DossierEvent) -> dict[str, Any]:
+def message_for(subscription: Subscription, event: DossierEvent) -> dict[str, Any] | None:
+    """The message of ``event`` for ``subscription``; ``None``: nothing to send (a return that
+    is not eligible for the personal data store)."""
     if subscription.kind == SubscriptionKind.NATIONAL:
         return national.sync_record(event.dossier, event)
+    if subscription.kind == SubscriptionKind.NATIONAL_STORE:
+        if result_store_ineligible(event.dossier, event):
+            return None
+        row = _signed_result(event.dossier)
+        return national.store_record(event.dossier, row) if row is not None else None
     return cloudevent(event)
+
+
+# --- the personal data store (QĐ 766 4.4) ------------------------------------------------------
+
+
+def _signed_result(dossier: Dossier) -> ResultDocument | None:
+    """The dossier's latest digitally signed result document (the electronic result)."""
+    return (
+        ResultDocument.objects.filter(dossier=dossier)
+        .exclude(signed_file="")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def result_store_ineligible(dossier: Dossier, event: DossierEvent | None = None) -> str:
+    """Why the result of ``dossier`` is *not* pushed to its applicant's personal data store on
+    the Cổng DVCQG; ``""`` when it is (NĐ 45/2020/NĐ-CP Điều 14, 16; NĐ 118/2025/NĐ-CP Điều 22
+    khoản 4; QĐ 766 4.4). Eligible, all of:
+
+    * the event is the return of a *decided result* (``return_result`` from ``resolved``; the
+      return of a refusal notice after appraisal is not a result for the store);
+    * an electronic result exists: a result document signed digitally (a result issued on paper
+      only, or a draft never signed, is not);
+    * the applicant is identified: a person's personal ID, an organisation's enterprise code
+      (the store belongs to that identifier);
+    * the applicant did not refuse (:class:`ResultStoreRefusal`).
+    """
+    if event is not None and not (
+        event.action == Action.RETURN_RESULT and event.from_status == DossierStatus.RESOLVED
+    ):
+        return "Không phải lần trả kết quả giải quyết."
+    if _signed_result(dossier) is None:
+        return "Không có kết quả điện tử đã ký số (chỉ có bản giấy hoặc bản dự thảo)."
+    if national.store_owner(dossier) is None:
+        if dossier.applicant.kind == ApplicantKind.ORGANISATION:
+            return "Tổ chức nộp hồ sơ không có mã số doanh nghiệp."
+        return "Người nộp hồ sơ không có số định danh cá nhân."
+    if ResultStoreRefusal.objects.filter(dossier_id=dossier.pk).exists():
+        return "Tổ chức, cá nhân không đồng ý lưu kết quả vào Kho dữ liệu."
+    return ""
+
+
+def _store_ref(body: bytes) -> str:
+    """``MaTaiLieuKho`` from the portal's answer (a JSON object), else ``""``."""
+    try:
+        answer = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    ref = answer.get("MaTaiLieuKho") if isinstance(answer, dict) else None
+    return str(ref)[:200] if isinstance(ref, str | int) else ""
+
+
+def result_store_push_record(
+    *,
+    dossier_id: int,
+    at: dt.datetime,
+    via: str = PushVia.DELIVERY,
+    delivery: Delivery | None = None,
+    store_ref: str = "",
+) -> ResultStorePush:
+    """Record that the Cổng DVCQG accepted the push of the dossier's e-result into its
+    applicant's personal data store (QĐ 766 4.4), with an audit entry, in the caller's
+    transaction (the one that marks ``delivery`` delivered). One row per dossier: the first
+    push gives ``pushed_at``; a later one (a corrected result returned again) updates the
+    result code, the store reference and the delivery. Idempotent: the same delivery recorded
+    again with the same answer changes nothing and writes no audit entry."""
+    result_code = str((delivery.payload or {}).get("MaKetQua") or "") if delivery else ""
+    with transaction.atomic():
+        row, created = ResultStorePush.objects.select_for_update().get_or_create(
+            dossier_id=dossier_id,
+            defaults={
+                "pushed_at": at,
+                "via": via,
+                "delivery": delivery,
+                "result_code": result_code,
+                "store_ref": store_ref,
+            },
+        )
+        if not created:
+            same = (
+                row.delivery_id == (delivery.pk if delivery else None)
+                and row.result_code == result_code
+                and row.store_ref == store_ref
+            )
+            if same:
+                return row
+            row.delivery, row.result_code, row.store_ref = delivery, result_code, store_ref
+            row.save(update_fields=["delivery", "result_code", "store_ref", "updated_at"])
+        uid, agency = Dossier.objects.values_list("uuid", "competent_agency_id").get(pk=dossier_id)
+        audit_log(
+            actor=None,
+            action="integrations.result_store_push",
+            object_type="dossier",
+            object_id=str(uid),
+            agency_id=agency,
+            data={
+                "first": created,
+                "via": via,
+                "message": delivery.message_id if delivery else None,
+                "result": result_code or None,
+                "store_ref": store_ref or None,
+            },
+        )
+    return row
+
+
+def result_store_refusal_record(
+    *, actor: User, dossier: Any, note: str = "", at: dt.datetime | None = None
+) -> ResultStoreRefusal:
+    """Record that the applicant does not want the e-result kept in their personal data store
+    on the Cổng DVCQG, so its return is not pushed (NĐ 45/2020 Điều 16: the store is theirs).
+
+    Who: a reception officer of the dossier's receiving agency (the one-stop unit hands the
+    result over, NĐ 118/2025 Điều 22 khoản 3), or the applicant on their own dossier (``dossier``
+    is then its code). Anyone else: :class:`DossierNotFound` outside their scope,
+    :class:`PermissionDenied` inside it. When: before the result is returned (afterwards the
+    push is already queued; the applicant manages their store on the portal) — else
+    :class:`DossierInvalid`. Recorded once (a second call returns the first record)."""
+    moment = at or timezone.now()
+    with transaction.atomic():
+        if actor.kind in (UserKind.CITIZEN, UserKind.ORGANISATION):
+            found = access_dossier_for_citizen(actor, str(dossier))
+            target = Dossier.objects.select_for_update().get(pk=found.pk)
+        else:
+            target = access_dossier_for_officer(actor, dossier, lock=True)
+            if not has_role(actor, Role.RECEPTION_OFFICER, target.receiving_agency):
+                raise PermissionDenied(
+                    "Chỉ cán bộ tiếp nhận và trả kết quả của cơ quan tiếp nhận hồ sơ mới ghi nhận "
+                    "việc tổ chức, cá nhân không đồng ý lưu kết quả vào Kho dữ liệu."
+                )
+        existing = ResultStoreRefusal.objects.filter(dossier=target).first()
+        if existing is not None:
+            return existing
+        if target.status == DossierStatus.RETURNED:
+            raise DossierInvalid(
+                "Kết quả đã được trả; không ghi nhận từ chối lưu vào Kho dữ liệu nữa. Tổ chức, "
+                "cá nhân tự quản lý Kho dữ liệu của mình trên Cổng Dịch vụ công quốc gia."
+            )
+        row = ResultStoreRefusal.objects.create(
+            dossier=target, recorded_at=moment, recorded_by=actor, note=nfc(note.strip())[:500]
+        )
+        audit_log(
+            actor=actor,
+            action="integrations.result_store_refusal",
+            object_type="dossier",
+            object_id=str(target.uuid),
+            agency_id=target.receiving_agency_id,
+            data={"note": row.note or None},
+        )
+    return row
 
 
 # --- relay ----------------------------------------------------------------------------------
@@ -139,7 +313,10 @@ class _Filter:
 
     def matches(self, event: DossierEvent) -> bool:
         d = event.dossier
-        if self.types and event.action not in self.types:
+        if self.subscription.kind == SubscriptionKind.NATIONAL_STORE:
+            if event.action != Action.RETURN_RESULT:  # only a returned result goes to the store
+                return False
+        elif self.types and event.action not in self.types:
             return False
         if self.agencies and not (
             self.agencies & {d.receiving_agency_id, d.current_agency_id, d.competent_agency_id}
@@ -213,6 +390,8 @@ def relay_events(*, now: dt.datetime | None = None, batch: int = 1000) -> RelayR
                 if not sub.matches(event):
                     continue
                 message = message_for(sub.subscription, event)
+                if message is None:
+                    continue
                 rows.append(
                     Delivery(
                         subscription=sub.subscription,
@@ -245,6 +424,11 @@ class Sent:
     ok: bool
     status: int | None
     error: str
+    body: bytes = b""
+
+
+#: At most this much of a receiver's answer is read (the store reference of the portal).
+ANSWER_LIMIT = 64 * 1024
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Sent:
@@ -252,7 +436,8 @@ def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return Sent(200 <= response.status < 300, response.status, "")
+            answer = response.read(ANSWER_LIMIT)
+            return Sent(200 <= response.status < 300, response.status, "", answer)
     except urllib.error.HTTPError as exc:
         return Sent(False, exc.code, f"HTTP {exc.code}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -264,7 +449,7 @@ def _encode(delivery: Delivery, subscription: Subscription) -> tuple[bytes, dict
     stamp = int(time.time())  # the real clock: the receiver compares it with its own
     content_type = (
         "application/json; charset=utf-8"
-        if subscription.kind == SubscriptionKind.NATIONAL
+        if subscription.kind in (SubscriptionKind.NATIONAL, SubscriptionKind.NATIONAL_STORE)
         else "application/cloudevents+json; charset=utf-8"
     )
     headers = {
@@ -343,8 +528,6 @@ def _attempt(
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = moment
         report.delivered += 1
-        if subscription.kind == SubscriptionKind.NATIONAL:
-            national_sync_record(dossier_ids=[delivery.dossier_id], at=moment, via=SyncVia.DELIVERY)
     elif moment - delivery.window_start >= RETRY_FOR:
         delivery.status = DeliveryStatus.FAILED
         delivery.failed_at = moment
@@ -352,17 +535,28 @@ def _attempt(
     else:
         delivery.next_attempt_at = moment + backoff(delivery.attempts)
         report.retried += 1
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "last_status",
-            "last_error",
-            "status",
-            "delivered_at",
-            "failed_at",
-            "next_attempt_at",
-        ]
-    )
+    # The delivery's new state and what its success records commit together (or not at all).
+    with transaction.atomic():
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "last_status",
+                "last_error",
+                "status",
+                "delivered_at",
+                "failed_at",
+                "next_attempt_at",
+            ]
+        )
+        if result.ok and subscription.kind == SubscriptionKind.NATIONAL:
+            national_sync_record(dossier_ids=[delivery.dossier_id], at=moment, via=SyncVia.DELIVERY)
+        elif result.ok and subscription.kind == SubscriptionKind.NATIONAL_STORE:
+            result_store_push_record(
+                dossier_id=delivery.dossier_id,
+                at=moment,
+                delivery=delivery,
+                store_ref=_store_ref(result.body),
+            )
     return result.ok
 
 

@@ -1,5 +1,5 @@
-"""National sync records (QĐ 766 indicator 1.4) and the origin of reused components (4.4) for a
-simulated province.
+"""National sync records (QĐ 766 indicator 1.4), the origin of reused components and the results
+pushed to the citizens' stores (4.4) for a simulated province.
 
 ``motcua simulate`` writes dossiers without running the relay (no subscription, no delivery), so
 a simulated province would have no dossier on the Cổng DVCQG. This separate pass, run after the
@@ -9,30 +9,61 @@ so the rest of the simulation is unchanged and the result is the same on every d
 
 The simulator marks reused components with a free-text source only; :func:`simulate_store_origin`
 gives them a structured origin: most from the citizen's store on the Cổng DVCQG (what the
-simulator's source text names), the rest from the agency's store of digitised results. Run
-both before ``motcua metrics refresh``/``rebuild`` (they write no dossier event).
+simulator's source text names), the rest from the agency's store of digitised results.
+
+:func:`simulate_result_push` records ``ResultStorePush`` rows as the outbox would after the
+portal accepted the push (``via = simulated``): a share of the eligible returns — returned after
+a signed decision, to an applicant with a personal ID or enterprise code, not refused.
+
+Run them before ``motcua metrics refresh``/``rebuild`` (they write no dossier event; a refresh
+after them picks the rows up through their id watermarks anyway).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from motcua.common.copy import insert_rows
-from motcua.dossiers.models import Dossier, DossierDocument, ReuseOrigin
-from motcua.integrations.models import NationalSync, SyncVia
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, ReuseOrigin
+from motcua.dossiers.workflow import Action
+from motcua.integrations.models import (
+    NationalSync,
+    PushVia,
+    ResultStorePush,
+    ResultStoreRefusal,
+    SyncVia,
+)
+
+
+def draw(uid: uuid.UUID, low: int, bits: int) -> float:
+    """A number in [0, 1) from ``bits`` bits of ``uid`` starting at bit ``low`` (0 = least
+    significant). Each pass draws from its own bits, so the passes are independent of one
+    another and of the simulator. A version-4 UUID has six fixed bits — the version at 76–79
+    (always 4) and the variant at 62–63 (always binary 10) — never drawn from: reading them
+    gave a share of 40 % for a wanted 60 % and a sync always 8–10 minutes after reception.
+    The bits used: 0–31 push share, 32–61 store origin, 64–75 sync delay, 80–95 push delay,
+    96–127 sync share."""
+    return ((uid.int >> low) & ((1 << bits) - 1)) / (1 << bits)
+
 
 #: Share of received dossiers the portal knows (the relay delivers nearly all; a few fail).
 SYNCED_SHARE = 0.93
 #: Share of dossiers with reused components whose components came from the citizen's store.
 STORE_SHARE = 0.6
+#: Share of the eligible returned e-results whose push the portal accepted. An assumption, not a
+#: measured figure: the push is automatic (so most go through), but some applicants decline and
+#: some result types are not in the national catalogue of result types the store files under.
+PUSHED_SHARE = 0.8
 BATCH = 5000
 
 
 def simulate_national_sync(share: float = SYNCED_SHARE) -> int:
     """Record the sync of ``share`` of the received dossiers not yet synced; the number written.
-    The dossier's UUID decides (its first 32 bits / 2³² < ``share``); synced 1–30 minutes after
+    The dossier's UUID decides (its top 32 bits, :func:`draw`); synced 1–30 minutes after
     reception."""
     written = 0
     rows = (
@@ -43,10 +74,10 @@ def simulate_national_sync(share: float = SYNCED_SHARE) -> int:
     )
     pending: list[NationalSync] = []
     for pk, uid, received in rows.iterator(chunk_size=BATCH):
-        u = (uid.int >> 96) / 2**32
+        u = draw(uid, 96, 32)
         if received is None or u >= share:  # never None (filter)
             continue
-        minutes = 1 + int(((uid.int >> 64) & 0xFFFF) / 0x10000 * 30)
+        minutes = 1 + int(draw(uid, 64, 12) * 30)
         pending.append(
             NationalSync(
                 dossier_id=pk,
@@ -60,17 +91,18 @@ def simulate_national_sync(share: float = SYNCED_SHARE) -> int:
     return written + _write(pending)
 
 
-def _write(rows: list[NationalSync]) -> int:
+def _write(rows: list[NationalSync] | list[ResultStorePush]) -> int:
     # COPY on PostgreSQL (≈ 0.9 M rows at a million dossiers); the dossiers already synced were
     # left out by the query, and nothing else writes these rows during a simulation.
-    with transaction.atomic():
-        insert_rows(NationalSync, rows)
+    if rows:
+        with transaction.atomic():
+            insert_rows(type(rows[0]), rows)
     return len(rows)
 
 
 def simulate_store_origin(share: float = STORE_SHARE) -> int:
     """Give the reused components without a structured origin one: ``citizen_store`` for
-    ``share`` of their dossiers (bits 32–63 of the dossier's UUID decide), ``agency_store`` for
+    ``share`` of their dossiers (bits 32–61 of the dossier's UUID decide), ``agency_store`` for
     the others. The number of components updated."""
     store: list[int] = []
     agency: list[int] = []
@@ -80,9 +112,47 @@ def simulate_store_origin(share: float = STORE_SHARE) -> int:
         .values_list("pk", "dossier__uuid")
     )
     for pk, uid in rows.iterator(chunk_size=BATCH):
-        u = ((uid.int >> 32) & 0xFFFFFFFF) / 2**32
+        u = draw(uid, 32, 30)
         (store if u < share else agency).append(pk)
     for origin, ids in ((ReuseOrigin.CITIZEN_STORE, store), (ReuseOrigin.AGENCY_STORE, agency)):
         for i in range(0, len(ids), BATCH):
             DossierDocument.objects.filter(pk__in=ids[i : i + BATCH]).update(reuse_origin=origin)
     return len(store) + len(agency)
+
+
+def simulate_result_push(share: float = PUSHED_SHARE) -> int:
+    """Record the push to the citizen's store of ``share`` of the eligible returned results not
+    yet recorded; the number written. Eligible as for the outbox
+    (``services.result_store_ineligible``), read from what the simulator writes: the dossier
+    was returned after a ``sign`` (its electronic result — the simulator keeps no result file),
+    its applicant has a personal ID or an enterprise code, and no refusal is recorded. Bits
+    0–31 of the dossier's UUID decide; pushed 1–60 minutes after the return (bits 80–95)."""
+    signed = DossierEvent.objects.filter(dossier=OuterRef("pk"), action=Action.SIGN)
+    identified = Q(applicant__kind="person", applicant__personal_id__gt="") | Q(
+        applicant__kind="organisation", applicant__enterprise_code__gt=""
+    )
+    rows = (
+        Dossier.objects.filter(identified, returned_at__isnull=False)
+        .filter(Exists(signed))
+        .exclude(pk__in=ResultStorePush.objects.values("dossier_id"))
+        .exclude(pk__in=ResultStoreRefusal.objects.values("dossier_id"))
+        .order_by("pk")
+        .values_list("pk", "uuid", "returned_at")
+    )
+    written = 0
+    pending: list[ResultStorePush] = []
+    for pk, uid, returned in rows.iterator(chunk_size=BATCH):
+        if returned is None or draw(uid, 0, 32) >= share:
+            continue
+        minutes = 1 + int(draw(uid, 80, 16) * 60)
+        pending.append(
+            ResultStorePush(
+                dossier_id=pk,
+                pushed_at=returned + dt.timedelta(minutes=minutes),
+                via=PushVia.SIMULATED,
+            )
+        )
+        if len(pending) >= BATCH:
+            written += _write(pending)
+            pending = []
+    return written + _write(pending)

@@ -6,7 +6,9 @@ between each dossier's new and stored contribution to ``DailyFact``. A dossier's
 idempotent, so the refresh re-reads the last :data:`LAG_EVENTS` events each time: an event whose
 transaction committed after a higher id had been read is still picked up. Ratings refresh the
 dossier they rate (QĐ 766 5.4 "dislike") and ``RatingDaily`` is recomputed for each day that got
-a rating. One refresh runs at a time (the watermark row is locked). The worker runs
+a rating. New ``NationalSync`` (QĐ 766 1.4) and ``ResultStorePush`` (4.4) rows refresh their
+dossier through their own id watermarks, with the same lag window: they arrive without a
+dossier event. One refresh runs at a time (the watermark row is locked). The worker runs
 :func:`refresh` as a task after the sweeps; ``motcua metrics refresh`` runs it once.
 
 **Raw path.** :func:`verify` recomputes every dossier's contribution and every day's ratings from
@@ -29,7 +31,7 @@ from django.utils import timezone
 from motcua.dossiers import clock
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.feedback.models import Feedback
-from motcua.integrations.models import NationalSync
+from motcua.integrations.models import NationalSync, ResultStorePush
 from motcua.monitoring.facts import Fact, _Context, derive
 from motcua.monitoring.feedback import verify as feedback_verify
 from motcua.monitoring.models import (
@@ -235,6 +237,7 @@ class RefreshResult:
     ratings_to: int = 0
     rating_days: int = 0
     syncs_to: int = 0
+    pushes_to: int = 0
 
 
 def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
@@ -270,6 +273,16 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         )
         dossier_ids |= {d for _i, d in syncs}
         last_sync = max((i for i, _d in syncs), default=wm.sync_id)
+        # QĐ 766 4.4: e-results newly pushed to the citizen's store — usually days after the
+        # reception, so without a new event of the dossier (same lag window as the events).
+        pstart = max(wm.push_id - LAG_EVENTS, 0)
+        pushes = list(
+            ResultStorePush.objects.filter(id__gt=pstart)
+            .order_by("id")
+            .values_list("id", "dossier_id")[: batch + (wm.push_id - pstart)]
+        )
+        dossier_ids |= {d for _i, d in pushes}
+        last_push = max((i for i, _d in pushes), default=wm.push_id)
         new_events = any(i > wm.event_id for i, _d in rows)
         new_ratings = last_rating > wm.rating_id
         # A new month: the open dossiers gain a month-start snapshot (carried over / in progress).
@@ -286,12 +299,14 @@ def refresh(batch: int = DEFAULT_BATCH) -> RefreshResult:
         # Feedback about a dossier (QĐ 766 5.4) recorded since the last run, with a lag window.
         pakn = _feedback_dossiers(wm.refreshed_at)
         dossier_ids |= pakn
-        if new_events or new_ratings or new_month or pakn or last_sync > wm.sync_id:
+        new_links = last_sync > wm.sync_id or last_push > wm.push_id
+        if new_events or new_ratings or new_month or pakn or new_links:
             result.dossiers = refresh_dossiers(dossier_ids)
             recompute_rating_days(new_rating_days)
         wm.event_id = max(wm.event_id, last_event)
         wm.rating_id = max(wm.rating_id, last_rating)
         wm.sync_id = result.syncs_to = max(wm.sync_id, last_sync)
+        wm.push_id = result.pushes_to = max(wm.push_id, last_push)
         wm.refreshed_at = timezone.now()
         wm.save()
         result.events_to, result.ratings_to = wm.event_id, wm.rating_id
@@ -320,10 +335,10 @@ def refresh_all(batch: int = DEFAULT_BATCH) -> int:
     total = 0
     while True:
         wm = Watermark.objects.filter(name=WATERMARK).first()
-        before = (wm.event_id, wm.rating_id, wm.sync_id) if wm else (0, 0, 0)
+        before = (wm.event_id, wm.rating_id, wm.sync_id, wm.push_id) if wm else (0, 0, 0, 0)
         r = refresh(batch)
         total += r.dossiers
-        if (r.events_to, r.ratings_to, r.syncs_to) == before:
+        if (r.events_to, r.ratings_to, r.syncs_to, r.pushes_to) == before:
             return total
 
 
@@ -346,6 +361,7 @@ def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None =
         last_event = DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0
         last_rating = Rating.objects.aggregate(m=Max("id"))["m"] or 0
         last_sync = NationalSync.objects.aggregate(m=Max("id"))["m"] or 0
+        last_push = ResultStorePush.objects.aggregate(m=Max("id"))["m"] or 0
         DailyFact.objects.all().delete()
         MonthlyFact.objects.all().delete()
         DossierFact.objects.all().delete()
@@ -360,7 +376,7 @@ def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None =
             clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)
         )
         wm.event_id, wm.rating_id, wm.refreshed_at = last_event, last_rating, timezone.now()
-        wm.sync_id = last_sync
+        wm.sync_id, wm.push_id = last_sync, last_push
         wm.save()
     return done
 

@@ -19,9 +19,12 @@ Rules (rules.md §4.2, §1.10):
   the portal). Counted on the reception day, like the other per-dossier shares.
 * **QĐ 766 indicator 4.4.** A received dossier is *linked to the citizen's store* when one of
   its components was taken from it (``DossierDocument.reuse_origin == "citizen_store"``, the
-  national ``DuocLayTuKhoDMQG``). Such a component is also *reused* (4.3): the two are separate
-  indicators of the national formula, each counted once per dossier; 4.4 never counts a
-  component reused from another source.
+  national ``DuocLayTuKhoDMQG``) **or** its e-result link was pushed to the applicant's store on
+  the Cổng DVCQG (an ``integrations.ResultStorePush`` row) — once per dossier when both. Counted
+  on the reception day, like the other shares, whenever the push happened (a later push moves
+  the dossier into its reception period's numerator). A component from the store is also
+  *reused* (4.3): separate indicators of the national formula, each counted once per dossier;
+  4.4 never counts a component reused from another source.
 * **TT 01/2018/TT-VPCP Đ13** per-dossier criteria 1, 2, 3, 4, 6, 7 (2/1/0), for decided dossiers.
 """
 
@@ -42,7 +45,7 @@ from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Reuse
 from motcua.dossiers.workflow import Action
 from motcua.feedback.models import Feedback
 from motcua.feedback.models import Kind as FeedbackKind
-from motcua.integrations.models import NationalSync
+from motcua.integrations.models import NationalSync, ResultStorePush
 from motcua.ratings.models import Rating
 from motcua.workcalendar.engine import WorkingCalendar
 from motcua.workcalendar.selectors import calendar_for
@@ -225,6 +228,7 @@ class _Context:
         self.calendars: dict[int, WorkingCalendar] = {}
         self.complete: dict[int, bool] = {}
         self.synced: set[int] = set()  # of the current batch (``derive``)
+        self.pushed: set[int] = set()  # of the current batch: e-result in the citizen's store
 
     def calendar(self, dossier: Dossier) -> WorkingCalendar:
         cal = self.calendars.get(dossier.receiving_agency_id)
@@ -257,7 +261,7 @@ def published_components(version: ProcedureVersion) -> dict[str, bool]:
 
 
 def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact]:
-    """The facts of the given dossiers (a batch: six queries whatever its size)."""
+    """The facts of the given dossiers (a batch: seven queries whatever its size)."""
     ctx = ctx or _Context()
     dossiers = list(
         Dossier.objects.filter(pk__in=dossier_ids)
@@ -300,6 +304,12 @@ def derive(dossier_ids: Sequence[int], ctx: _Context | None = None) -> list[Fact
     # QĐ 766 1.4: the Cổng DVCQG knows the dossier (a national delivery or a portal dossier).
     ctx.synced = set(
         NationalSync.objects.filter(dossier_id__in=dossier_ids).values_list("dossier_id", flat=True)
+    )
+    # QĐ 766 4.4, second half: the e-result link pushed to the applicant's store.
+    ctx.pushed = set(
+        ResultStorePush.objects.filter(dossier_id__in=dossier_ids).values_list(
+            "dossier_id", flat=True
+        )
     )
     ctx.load_versions(d.procedure_version_id for d in dossiers)
     return [
@@ -360,7 +370,10 @@ def _derive_one(
     flags = {
         "digitised": docs["digitised"],
         "reused": docs["reused"],
-        "store_linked": docs["store_linked"],
+        # QĐ 766 4.4: a component from the citizen's store or the result pushed there (once).
+        "store_linked": docs["store_linked"] or d.pk in ctx.pushed,
+        "store_component": docs["store_linked"],
+        "result_pushed": d.pk in ctx.pushed,
         "e_result": any(e[0] == A.SIGN.value for e in events),
         "fee_bearing": bool(d.fee_amount) or any(e[0] == A.REQUEST_PAYMENT.value for e in events),
         # The payment gateway's callback is recorded by the system (actor None).

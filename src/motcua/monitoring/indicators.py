@@ -574,7 +574,8 @@ def scorecard(n: Numbers) -> list[Group]:
         "4.1": (s["e_result"], s["received"], "e_result", "received"),
         "4.2": (s["digitised"], s["received"], "digitised", "received"),
         "4.3": (s["reused"], s["received"], "reused", "received"),
-        # QĐ 766 4.4: a component taken from the citizen's store (structured origin) / received.
+        # QĐ 766 4.4: a component taken from the citizen's store (structured origin) or the
+        # e-result pushed to the citizen's store on the Cổng DVCQG, once per dossier / received.
         "4.4": (s["store_linked"], s["received"], "store_linked", "received"),
     }
     groups = {g: Group(g, name, pts) for g, name, pts in GROUPS}
@@ -793,7 +794,13 @@ DRILL_LABELS: dict[str, str] = {
     "fee_bearing": gettext_noop("Hồ sơ có phí, lệ phí"),
     "paid_online": gettext_noop("Hồ sơ thanh toán trực tuyến"),
     "synced": gettext_noop("Hồ sơ đã đồng bộ Cổng DVCQG"),
-    "store_linked": gettext_noop("Hồ sơ có giấy tờ lấy từ kho dữ liệu của tổ chức, cá nhân"),
+    "store_linked": gettext_noop(
+        "Hồ sơ liên kết kho dữ liệu của tổ chức, cá nhân (giấy tờ lấy từ kho hoặc kết quả đã "
+        "đẩy vào kho)"
+    ),
+    "result_pushed": gettext_noop(
+        "Hồ sơ có kết quả điện tử đã đẩy vào kho dữ liệu của tổ chức, cá nhân"
+    ),
     "disliked": gettext_noop("Hồ sơ có phản ánh, kiến nghị hoặc đánh giá không hài lòng"),
     **fb.DRILL_LABELS,
     "extended": gettext_noop("Hồ sơ gia hạn"),
@@ -847,6 +854,7 @@ def drill_q(code: str, period: Period) -> Q:
         "paid_online",
         "synced",
         "store_linked",
+        "result_pushed",
     ):
         table[flag] = received & Q(**{f"flags__{flag}": True})
     if code not in table:

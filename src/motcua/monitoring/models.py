@@ -236,6 +236,8 @@ class Watermark(models.Model):
     rating_id = models.BigIntegerField(default=0)
     #: The last ``integrations.NationalSync`` id read (QĐ 766 1.4).
     sync_id = models.BigIntegerField(default=0)
+    #: The last ``integrations.ResultStorePush`` id read (QĐ 766 4.4, results pushed).
+    push_id = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -215,6 +215,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         {
             "label": ind.DRILL_LABELS.get(code, code),
             "code": code,
+            "store": code in ("store_linked", "result_pushed"),  # QĐ 766 4.4: which half
             "period": period,
             "scope": scope,
             "total": total,

@@ -30,6 +30,7 @@ from motcua.dossiers import services as engine
 from motcua.dossiers.access import access_dossier_for_officer
 from motcua.dossiers.errors import DossierInvalid
 from motcua.dossiers.models import Consultation, DocumentForm, Dossier, DossierEvent
+from motcua.integrations.services import result_store_refusal_record
 from motcua.workspace import signing
 from motcua.workspace.models import (
     FeeCollection,
@@ -459,6 +460,9 @@ class HandoverInput:
     note: str = ""
     #: By post: when the result was handed to the postal operator (default: now).
     handed_at: dt.datetime | None = None
+    #: The applicant does not want the e-result in their personal data store on the Cổng DVCQG
+    #: (recorded with the return: ``integrations.services.result_store_refusal_record``).
+    store_refused: bool = False
 
 
 #: A postal tracking number (số hiệu bưu gửi): letters, digits and dashes, as printed on the
@@ -488,7 +492,10 @@ def result_return(
 ) -> tuple[Dossier, ResultHandover]:
     """Hand the result over (NĐ 118/2025 Điều 22 khoản 3): at the counter the receiver's
     identity is checked (the applicant's own personal ID, or an authorised person's ID); by post
-    the postal tracking number is recorded (QĐ 45/2016/QĐ-TTg); then ``dossier_return_result``."""
+    the postal tracking number is recorded (QĐ 45/2016/QĐ-TTg); then ``dossier_return_result``.
+    When the applicant refuses to keep the e-result in their personal data store on the Cổng
+    DVCQG (``store_refused``), the refusal is recorded first, in the same transaction, so the
+    return is not pushed there (QĐ 766 4.4; docs/integration.md)."""
     moment = at or timezone.now()
     problems: list[str] = []
     method = data.method
@@ -534,6 +541,8 @@ def result_return(
         raise ValidationFailed(" ".join(problems))
     tracking = data.postal_tracking.strip().upper() if method == HandoverMethod.POST else ""
     with transaction.atomic():
+        if data.store_refused:
+            result_store_refusal_record(actor=actor, dossier=dossier.pk, note=data.note, at=moment)
         returned = engine.dossier_return_result(
             actor=actor,
             dossier=dossier.pk,

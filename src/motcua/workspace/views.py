@@ -338,6 +338,7 @@ def _perform(request: HttpRequest, code: str, action: Action) -> str:
                 postal_tracking=post.get("so_hieu_buu_gui", ""),
                 note=note,
                 handed_at=_optional_moment(post, "giao_buu_chinh"),
+                store_refused=post.get("tu_choi_kho") == "1",
             ),
         )
     elif action is A.POSTAL_DELIVERED:

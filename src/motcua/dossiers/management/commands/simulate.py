@@ -73,12 +73,17 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(report.summary()))
-        from motcua.integrations.simulation import simulate_national_sync, simulate_store_origin
+        from motcua.integrations.simulation import (
+            simulate_national_sync,
+            simulate_result_push,
+            simulate_store_origin,
+        )
 
         # QĐ 766 1.4 and 4.4: separate passes, before any metrics refresh (no dossier event).
         self.stdout.write(
             f"{simulate_national_sync()} hồ sơ đồng bộ Cổng DVCQG, {simulate_store_origin()} "
-            "giấy tờ tái sử dụng được ghi loại nguồn (mô phỏng)."
+            f"giấy tờ tái sử dụng được ghi loại nguồn, {simulate_result_push()} kết quả điện tử "
+            "đẩy vào Kho dữ liệu của tổ chức, cá nhân (mô phỏng)."
         )
         if report.deferred_indexes:
             self.stdout.write(

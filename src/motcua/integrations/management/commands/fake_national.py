@@ -11,7 +11,10 @@ from motcua.integrations.fake_national import FakeNationalPortal
 
 
 class Command(BaseCommand):
-    help = "Chạy Cổng DVC quốc gia giả lập (nhận đồng bộ tại /sync) để trình diễn, kiểm thử."
+    help = (
+        "Chạy Cổng DVC quốc gia giả lập (nhận đồng bộ tại /sync, kết quả đẩy vào Kho dữ liệu tại "
+        "/kho) để trình diễn, kiểm thử."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8765)
@@ -19,7 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:  # pragma: no cover - interactive
         portal = FakeNationalPortal(secret=options["secret"], port=options["port"]).start()
-        self.stdout.write(f"Cổng quốc gia giả lập: {portal.sync_url} (Ctrl-C để dừng)")
+        self.stdout.write(
+            f"Cổng quốc gia giả lập: {portal.sync_url}, Kho dữ liệu: {portal.store_url} "
+            "(Ctrl-C để dừng)"
+        )
         try:
             while True:
                 time.sleep(3600)
