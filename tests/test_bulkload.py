@@ -5,9 +5,7 @@ half-way — and a row loaded meanwhile that points nowhere is refused when its 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection
 
 from motcua.common.bulkload import (
     deferred_indexes,
@@ -86,14 +84,17 @@ def test_a_row_loaded_pointing_nowhere_is_refused_when_its_key_comes_back() -> N
     event_key = next(
         n for n, t, _d in foreign_keys(TABLES) if t == "dossiers_dossierevent" and "dossier_id" in n
     )
-    with pytest.raises(IntegrityError, match=event_key), deferred_indexes(TABLES):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO dossiers_dossierevent (dossier_id, seq, action, from_status, "
-                "to_status, at, actor_label, note, data, step_due_at, outcome) "
-                "VALUES (987654321, 1, 'accept', 'submitted', 'accepted', now(), '', '', "
-                "'{}', NULL, '')"
-            )
+    with (
+        pytest.raises(IntegrityError, match=event_key),
+        deferred_indexes(TABLES),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO dossiers_dossierevent (dossier_id, seq, action, from_status, "
+            "to_status, at, actor_label, note, data, step_due_at, outcome) "
+            "VALUES (987654321, 1, 'accept', 'submitted', 'accepted', now(), '', '', "
+            "'{}', NULL, '')"
+        )
     assert set(_keys()) == set(keys_before) - {event_key}
     assert list(DeferredIndex.objects.values_list("name", flat=True)) == [event_key]
     with connection.cursor() as cursor:

@@ -126,19 +126,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The hot hand-written reads (``common.sql.Select``: public tracking, the API's dossier GET)
-    # are bound on the server, and psycopg prepares a statement after it ran this many times on
-    # a connection: PostgreSQL then skips planning it (0.4 ms of its CPU per tracking look-up
-    # at 1 M dossiers). The ORM's own queries are never prepared (client-side binding). 0 turns
-    # it off — behind a pooler in transaction mode without prepared-statement support
-    # (PgBouncer < 1.21, or ``max_prepared_statements = 0``). docs/deployment.md.
-    _prepare = env_int(
-        "MOTCUA_DB_PREPARE_AFTER",
-        5,
-        help="Runs of a hot read on one connection before it is prepared (0 = never).",
-    )
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare or None
+
+# The hot hand-written reads (``common.sql.Select``: public tracking, the API's dossier GET) are
+# bound on the server, and psycopg prepares a statement after it ran this many times on a
+# connection: PostgreSQL then skips planning it (0.6 ms of its CPU per tracking request at 1 M
+# dossiers). The ORM's own queries are never prepared (client-side binding). 0 turns it off —
+# behind a pooler in transaction mode without prepared-statement support (PgBouncer < 1.21, or
+# ``max_prepared_statements = 0``). docs/deployment.md.
+_prepare_after = env_int(
+    "MOTCUA_DB_PREPARE_AFTER",
+    5,
+    help="PostgreSQL: runs of a hot read on one connection before it is prepared (0 = never).",
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_after or None
 
 # Django's cache: the rate-limit counters (``portal.ratelimit.hit``: public tracking, citizen
 # sign-in, kiosk scans) live here, so every app server must share it (docs/deployment.md).
