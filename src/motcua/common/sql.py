@@ -71,7 +71,7 @@ def bound_cursor(conn: BaseDatabaseWrapper) -> Any:
     the client and never prepare. Elsewhere: ``conn.cursor()``."""
     if conn.vendor != "postgresql":
         return conn.cursor()
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    import psycopg
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
 
@@ -79,14 +79,16 @@ def bound_cursor(conn: BaseDatabaseWrapper) -> Any:
     conn.ensure_connection()
     with conn.wrap_database_errors:
         raw = conn.connection
-        cursor = ServerBindingCursor(raw)
+        cursor = psycopg.Cursor(raw)  # psycopg's own: parameters bound on the server
         # As Django's ``create_cursor``: timestamps read in the connection's zone.
-        if conn.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+        timestamptz = psycopg.adapters.types["timestamptz"].oid
+        if conn.timezone != raw.adapters.get_loader(timestamptz, Format.TEXT).timezone:
             register_tzloader(conn.timezone, cursor)
         conn.validate_thread_sharing()
+        dbapi: Any = cursor  # the stubs type the argument as Django's wrapper, not the driver's
         if conn.queries_logged:
-            return conn.make_debug_cursor(cursor)
-        return conn.make_cursor(cursor)
+            return conn.make_debug_cursor(dbapi)
+        return conn.make_cursor(dbapi)
 
 
 class Select:
