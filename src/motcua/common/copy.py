@@ -18,13 +18,14 @@ from psycopg.types.json import Jsonb
 Converter = Callable[[Any], Any]
 
 
-def _plain(value: Any) -> Any:
-    # psycopg dumps an Enum member by its name; the ORM stores a choices member's value.
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def _json(value: Any) -> Any:
     return None if value is None else Jsonb(value)
+
+
+def _by_name(kind: type) -> bool:
+    """psycopg dumps an Enum member by its name unless it is a ``str`` or ``int`` too (the
+    models' choices are, and are written as their value, as the ORM does)."""
+    return issubclass(kind, enum.Enum) and not issubclass(kind, str | int)
 
 
 #: Fields whose Python value psycopg writes as the ORM would store it (Enum members aside).
@@ -61,6 +62,7 @@ def insert_rows(
     now = timezone.now()
     names: list[str] = []
     attnames: list[str] = []
+    fields: list[Any] = []
     now_idx: list[int] = []
     json_idx: list[int] = []
     plain_idx: list[int] = []
@@ -71,6 +73,7 @@ def insert_rows(
         i = len(names)
         names.append(connection.ops.quote_name(f.column))
         attnames.append(f.attname)
+        fields.append(f)
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             now_idx.append(i)
         elif isinstance(f, models.JSONField):
@@ -84,9 +87,12 @@ def insert_rows(
     # One C-level lookup of every column's attribute per row; a missing one (deferred) is None,
     # as ``dict.get`` gives.
     take = itemgetter(*attnames) if len(attnames) > 1 else (lambda d: (d[attnames[0]],))
-    # Types seen that are not Enum members: a row whose values all have one of these needs no
-    # per-value ``_plain`` (the common case, checked in C).
-    seen: set[type] = set()
+    # Which values need converting depends only on the types in the row: Enum members that
+    # psycopg would dump by name go through their field's conversion, as the ORM's would —
+    # not the ``TextChoices``/``IntegerChoices`` members of the models' choices, which are
+    # ``str``/``int`` first and dumped as their value. One plan per tuple of types met: a
+    # row's check is a tuple and a dict look-up in C.
+    plans: dict[tuple[type, ...], list[int]] = {}
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
             d = obj.__dict__
@@ -94,10 +100,12 @@ def insert_rows(
                 row = list(take(d))
             except KeyError:
                 row = [d.get(a) for a in attnames]
-            if not seen.issuperset(map(type, row)):
-                for i in plain_idx:
-                    row[i] = _plain(row[i])
-                seen.update(t for t in map(type, row) if not issubclass(t, enum.Enum))
+            types = tuple(map(type, row))
+            plan = plans.get(types)
+            if plan is None:
+                plan = plans[types] = [i for i in plain_idx if _by_name(types[i])]
+            for i in plan:
+                row[i] = fields[i].get_db_prep_save(row[i], connection)
             for i in now_idx:
                 row[i] = now
             for i in json_idx:
