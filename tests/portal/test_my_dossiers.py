@@ -211,3 +211,70 @@ def test_payment_requested_after_reception_is_paid_through_the_gateway(portal: P
     assert d.status == "appraising"
     assert d.paid_at is not None
     assert "Đã ghi nhận việc nộp phí" in _page(client, d)
+
+
+def test_keeping_the_result_out_of_the_national_data_store(portal: Portal) -> None:
+    """QĐ 766 4.4: until the result is returned, the applicant may refuse that its e-result be
+    pushed to their data store on the Cổng DVCQG — a confirmation page, then the record
+    (audited, once); the link disappears; another citizen gets "not found"; after the return
+    the refusal is refused in Vietnamese."""
+    from motcua.audit.models import AuditEntry
+    from motcua.integrations.models import ResultStoreRefusal
+
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    url = f"/cong-dan/ho-so/{d.code}/khong-luu-kho/"
+    assert url in _page(client, d)
+    confirm = client.get(url).content.decode()
+    assert "Không đồng ý lưu vào Kho" in confirm
+    assert not ResultStoreRefusal.objects.exists()  # the GET records nothing
+
+    # Another citizen: not found, by the code, and nothing recorded.
+    other = portal.client_for(portal.other)
+    assert other.get(url).status_code == 404
+    assert other.post(url, {"ghi-chu": "x"}).status_code == 404
+    assert not ResultStoreRefusal.objects.exists()
+
+    r = client.post(url, {"ghi-chu": "Tôi lưu bản giấy."}, follow=True)
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "sẽ không được lưu vào Kho dữ liệu" in page
+    assert "Bạn đã không đồng ý lưu kết quả điện tử" in page
+    assert url not in page
+    refusal = ResultStoreRefusal.objects.get(dossier=d)
+    assert refusal.note == "Tôi lưu bản giấy."
+    assert refusal.recorded_by == portal.citizen
+    assert (
+        AuditEntry.objects.filter(
+            action="integrations.result_store_refusal", object_id=str(d.uuid)
+        ).count()
+        == 1
+    )
+    client.post(url, {"ghi-chu": "lần hai"})  # once: the first record stays, no second entry
+    assert ResultStoreRefusal.objects.get(dossier=d).note == "Tôi lưu bản giấy."
+    assert AuditEntry.objects.filter(action="integrations.result_store_refusal").count() == 1
+
+
+def test_no_refusal_of_the_store_after_the_return(portal: Portal) -> None:
+    from motcua.integrations.models import ResultStoreRefusal
+
+    client = portal.client_for(portal.citizen)
+    d = flow.returned_with_result(portal, flow.submit(portal))
+    url = f"/cong-dan/ho-so/{d.code}/khong-luu-kho/"
+    assert url not in _page(client, d)
+    r = client.post(url, {}, follow=True)
+    assert "Kết quả đã được trả" in r.content.decode()
+    assert not ResultStoreRefusal.objects.exists()
+    # Without the CSRF token the form is refused.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(portal.citizen)
+    assert strict.post(url, {}).status_code == 403
+
+
+def test_store_refusal_page_in_english(portal: Portal) -> None:
+    client = portal.client_for(portal.citizen)
+    d = flow.submit(portal)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/cong-dan/ho-so/{d.code}/khong-luu-kho/").content.decode()
+    assert "Do not keep it in the store" in page
+    assert "Không đồng ý lưu vào Kho" not in page

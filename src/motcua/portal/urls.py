@@ -40,6 +40,11 @@ urlpatterns = [
     path("cong-dan/ho-so/<str:code>/", c.dossier_view, name="dossier"),
     path("cong-dan/ho-so/<str:code>/bo-sung/", c.dossier_supplement, name="dossier_supplement"),
     path("cong-dan/ho-so/<str:code>/rut/", c.dossier_withdraw, name="dossier_withdraw"),
+    path(
+        "cong-dan/ho-so/<str:code>/khong-luu-kho/",
+        c.dossier_store_refusal,
+        name="dossier_store_refusal",
+    ),
     path("cong-dan/ho-so/<str:code>/thanh-toan/", c.dossier_pay, name="dossier_pay"),
     path("cong-dan/ho-so/<str:code>/ket-qua/", c.dossier_result, name="dossier_result"),
     path("cong-dan/ho-so/<str:code>/tep/<int:pk>/", c.dossier_file, name="dossier_file"),

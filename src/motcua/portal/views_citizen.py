@@ -41,6 +41,8 @@ from motcua.dossiers.errors import DossierNotFound
 from motcua.dossiers.models import Applicant, Dossier, DossierDocument
 from motcua.dossiers.selectors import dossier_detail
 from motcua.dossiers.workflow import BEFORE_DECISION, DossierStatus
+from motcua.integrations.models import ResultStoreRefusal
+from motcua.integrations.services import result_store_refusal_record
 from motcua.portal import forms as f
 from motcua.portal import payments, services
 from motcua.portal.files import ACCEPT_ATTR, check_upload
@@ -667,6 +669,7 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
     if result is not None:
         services.result_to_store(user, dossier, result)
     rated = Rating.objects.filter(dossier=dossier, source=Source.PORTAL, rater=user).exists()
+    store_refusal = ResultStoreRefusal.objects.filter(dossier=dossier).first()
     supplement = dossier.status in (S.SUPPLEMENT_REQUESTED_AT_RECEPTION, S.SUPPLEMENT_REQUESTED)
     return render(
         request,
@@ -678,6 +681,11 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
             "documents": list(dossier.documents.all()),
             "result": result,
             "can_withdraw": dossier.status in BEFORE_DECISION,
+            # Until the result is returned the applicant may keep it out of their data store
+            # on the Cổng DVCQG (QĐ 766 4.4; integrations.result_store_refusal_record).
+            "can_refuse_store": store_refusal is None
+            and (dossier.status in BEFORE_DECISION or dossier.status == S.RESOLVED),
+            "store_refusal": store_refusal,
             "supplement": supplement,
             "supplement_note": next(
                 (
@@ -731,6 +739,35 @@ def dossier_withdraw(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Đã gửi yêu cầu rút hồ sơ; hồ sơ dừng xử lý."))
         return redirect("portal:dossier", dossier.code)
     return render(request, "portal/withdraw.html", {"dossier": dossier})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def dossier_store_refusal(request: HttpRequest, code: str) -> HttpResponse:
+    """The applicant does not want the e-result of their dossier kept in their personal data
+    store on the Cổng DVCQG (NĐ 45/2020 Điều 16: the store is theirs; QĐ 766 4.4): recorded by
+    ``integrations.result_store_refusal_record`` (audited), so the return is not pushed. A
+    confirmation page, then the record; only before the result is returned."""
+    dossier = _own(request, code)
+    if request.method == "POST":
+        try:
+            result_store_refusal_record(
+                actor=cast(User, request.user),
+                dossier=dossier.code,
+                note=request.POST.get("ghi-chu", "")[:500],
+            )
+        except MotcuaError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Đã ghi nhận: kết quả điện tử của hồ sơ này sẽ không được lưu vào Kho dữ liệu "
+                    "của bạn trên Cổng Dịch vụ công quốc gia."
+                ),
+            )
+        return redirect("portal:dossier", dossier.code)
+    return render(request, "portal/store_refusal.html", {"dossier": dossier})
 
 
 @citizen_required
