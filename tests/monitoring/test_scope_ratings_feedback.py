@@ -1,5 +1,5 @@
-"""Satisfaction (ratings) in the procedure and field scopes (docs/monitoring.md "Scopes of
-ratings and feedback"). Hand-computed.
+"""Satisfaction (ratings) and PAKN (QĐ 766 5.1–5.3, TT01 c8) in the procedure, field and
+officer scopes (docs/monitoring.md "Scopes of ratings and feedback"). Hand-computed.
 
 World: the land procedure 1.004222 (field of the world's version, the land office) and the
 finance procedure 1.000099 (field "Tài chính", the Sở). Four dossiers received in March 2026:
@@ -34,9 +34,12 @@ from tests.dossiers.conftest import World, _version, at
 from tests.monitoring.helpers import received, sync
 
 from motcua.catalogue.models import Field, Procedure
+from motcua.feedback import services as fsv
+from motcua.feedback.models import Feedback, Kind
 from motcua.monitoring import aggregate as agg
 from motcua.monitoring import dashboard as db
 from motcua.monitoring import indicators as ind
+from motcua.monitoring.feedback import drill
 from motcua.monitoring.models import RatingDaily
 from motcua.ratings.services import rating_record
 
@@ -162,3 +165,104 @@ def test_the_migration_splits_the_existing_rows(world: World, two: dict[str, Any
 
 
 KEY = ("day", "agency_id", "officer_id", "procedure_id", "field_id", "ratings", "satisfied")
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+
+def _submit(world: World, when: dt.datetime, **kw: Any) -> Feedback:
+    kw.setdefault("agency", world.land)
+    kw.setdefault("kind", Kind.REGULATION)
+    return fsv.feedback_submit(
+        title="Thời gian giải quyết",
+        content="Chờ lâu.",
+        citizen=world.citizen,
+        at=when,
+        **kw,
+    )
+
+
+def _answer(world: World, item: Feedback, when: dt.datetime, actor: Any = None) -> None:
+    fsv.feedback_answer(
+        feedback_id=item.uuid, actor=actor or world.specialist, answer="Đã xử lý.", at=when
+    )
+
+
+def _card(period: ind.Period, scope: ind.Scope) -> dict[str, ind.Indicator]:
+    groups = ind.scorecard(ind.numbers(period, scope, catalogue=False))
+    return {i.code: i for g in groups for i in g.indicators}
+
+
+def _pakn(scope: ind.Scope) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    k = _card(MARCH, scope)
+    return tuple((int(k[c].numerator), int(k[c].denominator)) for c in ("5.1", "5.2", "5.3"))  # type: ignore[return-value]
+
+
+def test_feedback_per_field_and_officer(world: World, two: dict[str, Any]) -> None:
+    """Five items received in March (deadline to handle: 15 working days):
+
+    ====  ===========  =========  ==========================  ===========
+    item  procedure    kind       answered                    in 5.2 / 5.3
+    ====  ===========  =========  ==========================  ===========
+    A     land         regulation by specialist, on time      on time, ok
+    B     land         conduct    by the head, late (April)   late
+    C     finance      regulation by specialist, on time      on time, ok
+    D     finance      regulation not answered (open, late)   late
+    E     —            regulation by specialist, on time      on time, ok
+    ====  ===========  =========  ==========================  ===========
+
+    All sent to the land office. Land field: 5.1 1/2, 5.2 1/2, 5.3 1/2. Finance field: 2/2,
+    1/2, 1/2. Specialist: A, C, E → 3/3 each. Head: B → 5.1 0/1, 5.2 0/1. The province: 4/5,
+    3/5, 3/5 (E in no field)."""
+    a = _submit(world, at(2), procedure=world.procedure)
+    b = _submit(world, at(2, 10), procedure=world.procedure, kind=Kind.CONDUCT)
+    c = _submit(world, at(3), procedure=two["finance"])
+    _submit(world, at(3, 10), procedure=two["finance"])
+    e = _submit(world, at(4))
+    _answer(world, a, at(10))
+    _answer(world, b, at(10, month=4), actor=world.head)
+    _answer(world, c, at(10), actor=world.specialist)
+    _answer(world, e, at(11))
+    land = ind.Scope(field_id=two["land_field"].pk)
+    finance = ind.Scope(field_id=two["finance_field"].pk)
+    assert _pakn(land) == ((1, 2), (1, 2), (1, 2))
+    assert _pakn(finance) == ((2, 2), (1, 2), (1, 2))
+    assert _pakn(ind.Scope(officer_id=world.specialist.pk)) == ((3, 3), (3, 3), (3, 3))
+    assert _pakn(ind.Scope(officer_id=world.head.pk)) == ((0, 1), (0, 1), (0, 1))
+    assert _pakn(ind.Scope()) == ((4, 5), (3, 5), (3, 5))
+    # Field and agency together: every item went to the land office, none to the Sở.
+    sở = ind.Scope(agency_ids=(world.partner.pk,), field_id=two["finance_field"].pk)
+    assert _card(MARCH, sở)["5.2"].rate is None
+    # The drill-down lists exactly the items behind each number.
+    assert {f.pk for f in drill("pakn_all", MARCH, land)} == {a.pk, b.pk}
+    assert {f.pk for f in drill("pakn_late", MARCH, land)} == {b.pk}
+    assert {f.pk for f in drill("pakn_on_time", MARCH, finance)} == {c.pk}
+    specialist = ind.Scope(officer_id=world.specialist.pk)
+    assert {f.pk for f in drill("pakn_satisfied", MARCH, specialist)} == {a.pk, c.pk, e.pk}
+    # TT01 criterion 8 in a field: 1 on time / 2 = 50 % < 90 % → 0; the specialist: 100 % → 2.
+    assert ind.tt01(ind.numbers(MARCH, finance, catalogue=False)).criteria["c8"] == 0
+    assert ind.tt01(ind.numbers(MARCH, specialist, catalogue=False)).criteria["c8"] == 2
+    # Zero denominator: no item in April → N/A (not 0 %), and not "not kept".
+    april = _card(APRIL, land)["5.2"]
+    assert april.rate is None
+    assert not april.unavailable
+    # The channel scope is still not kept for feedback.
+    assert _card(MARCH, ind.Scope(channel="online"))["5.3"].unavailable
+    sync()
+    assert agg.verify().differences == []
+
+
+def test_field_of_a_procedure_is_its_version_in_force(world: World, two: dict[str, Any]) -> None:
+    """A draft version in another field does not move the procedure's items; only a published
+    (or retired) one does."""
+    from motcua.catalogue.models import ProcedureVersion
+
+    item = _submit(world, at(2), procedure=two["finance"], agency=world.partner)
+    other = Field.objects.create(name="Xây dựng")
+    latest = ProcedureVersion.objects.filter(procedure=two["finance"]).get()
+    ProcedureVersion.objects.create(
+        procedure=two["finance"], name="Bản nháp", field=other, number=latest.number + 1
+    )
+    finance = ind.Scope(field_id=two["finance_field"].pk)
+    assert {f.pk for f in drill("pakn_all", MARCH, finance)} == {item.pk}
+    assert drill("pakn_all", MARCH, ind.Scope(field_id=other.pk)).count() == 0  # type: ignore[union-attr]

@@ -506,9 +506,7 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
 NO_DATA: dict[str, str] = {}
 
 #: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
-PAKN_NOT_KEPT = gettext_noop(
-    "Phản ánh, kiến nghị không theo dõi theo cán bộ, lĩnh vực hoặc hình thức nộp."
-)
+PAKN_NOT_KEPT = gettext_noop("Phản ánh, kiến nghị không theo dõi theo hình thức nộp hồ sơ.")
 
 
 @dataclass
