@@ -248,11 +248,15 @@ def test_indicators_known_answers(world: World) -> None:
     assert drill("pakn_late", MARCH, ind.Scope()).count() == 2
     assert drill("pakn_unsatisfied", MARCH, ind.Scope()).count() == 4
     assert drill("pakn_conduct", MARCH, ind.Scope()).count() == 1
-    # Another agency's scope has none; an officer scope does not keep PAKN.
+    # Another agency's scope has none; an officer's scope has the items they answered (C, D,
+    # E, G: all on time; satisfied D, G); a channel scope does not keep PAKN.
     other = card(MARCH, ind.Scope(agency_ids=(world.partner.pk,)))
     assert other["5.2"].rate is None
     assert not other["5.2"].unavailable
-    assert card(MARCH, ind.Scope(officer_id=s.pk))["5.3"].unavailable
+    mine = card(MARCH, ind.Scope(officer_id=s.pk))
+    assert (mine["5.2"].numerator, mine["5.2"].denominator) == (4, 4)
+    assert (mine["5.3"].numerator, mine["5.3"].denominator) == (2, 4)
+    assert card(MARCH, ind.Scope(channel="online"))["5.3"].unavailable
     assert verify().ok
 
 

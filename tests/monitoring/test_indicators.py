@@ -236,7 +236,8 @@ def test_scopes_agency_officer_procedure(three: World) -> None:
     assert ops(MARCH, officer)["decided"] == 3
     proc = ind.Scope(procedure_id=world.procedure.pk)
     assert ops(MARCH, proc)["decided"] == 3
-    assert ind.rating_sums(MARCH, proc) is None  # ratings are not kept per procedure
+    # No rating in this world: zero ratings in the procedure's scope (kept per procedure too).
+    assert ind.rating_sums(MARCH, proc) == {"ratings": 0, "satisfied": 0, "points": 0}
 
 
 def test_online_payment_digitisation(world: World) -> None:

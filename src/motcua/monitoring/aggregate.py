@@ -203,16 +203,32 @@ def _local_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def ratings_of_day(day: dt.date) -> dict[tuple[int, int], tuple[int, int, int]]:
-    """Ratings of one local day per (agency, officer): count, satisfied, TT01 points."""
+RatingKey = tuple[int, int, int, int]  # agency, officer, procedure, field
+
+
+def ratings_of_day(day: dt.date) -> dict[RatingKey, tuple[int, int, int]]:
+    """Ratings of one local day per (agency, officer, procedure, field): count, satisfied, TT01
+    points. The procedure and field are those of the rated dossier's procedure version (as in
+    ``DossierFact``), 0 for a rating without a dossier (a queue ticket, the counter)."""
     start, end = _local_bounds(day)
     rows = (
         Rating.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values("agency_id", "officer_id")
+        .values(
+            "agency_id",
+            "officer_id",
+            "dossier__procedure_version__procedure_id",
+            "dossier__procedure_version__field_id",
+        )
         .annotate(n=Count("id"), sat=Count("id", filter=Q(satisfied=True)), pts=Sum("points"))
     )
     return {
-        (r["agency_id"] or 0, r["officer_id"] or 0): (r["n"], r["sat"], r["pts"] or 0) for r in rows
+        (
+            r["agency_id"] or 0,
+            r["officer_id"] or 0,
+            r["dossier__procedure_version__procedure_id"] or 0,
+            r["dossier__procedure_version__field_id"] or 0,
+        ): (r["n"], r["sat"], r["pts"] or 0)
+        for r in rows
     }
 
 
@@ -220,8 +236,17 @@ def recompute_rating_days(days: Iterable[dt.date]) -> None:
     for day in sorted(set(days)):
         RatingDaily.objects.filter(day=day).delete()
         RatingDaily.objects.bulk_create(
-            RatingDaily(day=day, agency_id=a, officer_id=o, ratings=n, satisfied=s, points_sum=p)
-            for (a, o), (n, s, p) in ratings_of_day(day).items()
+            RatingDaily(
+                day=day,
+                agency_id=a,
+                officer_id=o,
+                procedure_id=p,
+                field_id=f,
+                ratings=n,
+                satisfied=s,
+                points_sum=pts,
+            )
+            for (a, o, p, f), (n, s, pts) in ratings_of_day(day).items()
         )
 
 
@@ -439,16 +464,20 @@ def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
                         f"tính lại {a}"
                     )
     days = {clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)}
-    want_r = {(d, a, o): v for d in days for (a, o), v in ratings_of_day(d).items()}
-    have_r: dict[tuple[dt.date, int, int], tuple[int, int, int]] = {}
+    want_r = {(d, *k): v for d in days for k, v in ratings_of_day(d).items()}
+    have_r: dict[tuple[Any, ...], tuple[int, int, int]] = {}
     for r in RatingDaily.objects.all():
-        have_r[(r.day, r.agency_id, r.officer_id)] = (r.ratings, r.satisfied, r.points_sum)
+        have_r[(r.day, r.agency_id, r.officer_id, r.procedure_id, r.field_id)] = (
+            r.ratings,
+            r.satisfied,
+            r.points_sum,
+        )
         report.rating_rows += 1
     for rkey in sorted(set(want_r) | set(have_r)):
         if want_r.get(rkey) != have_r.get(rkey):
             report.differences.append(
-                f"{rkey[0]} đánh giá cơ quan {rkey[1]} cán bộ {rkey[2]}: tổng hợp "
-                f"{have_r.get(rkey)} ≠ tính lại {want_r.get(rkey)}"
+                f"{rkey[0]} đánh giá cơ quan {rkey[1]} cán bộ {rkey[2]} thủ tục {rkey[3]} "
+                f"lĩnh vực {rkey[4]}: tổng hợp {have_r.get(rkey)} ≠ tính lại {want_r.get(rkey)}"
             )
     report.feedback, pakn_differences = feedback_verify()
     report.differences += pakn_differences

@@ -29,10 +29,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from motcua.catalogue.models import Procedure, ProcedureVersion, VersionStatus
 from motcua.feedback.models import Feedback, Kind
 from motcua.feedback.rules import late_reasons, tt01_criterion_8
 
@@ -62,16 +63,36 @@ def unsatisfied_q(now: dt.datetime) -> Q:
     return Q(dislikes__gt=F("likes")) | late_q(now) | Q(reraised_at__isnull=False)
 
 
+def procedures_in_field(field_id: int) -> QuerySet[Procedure]:
+    """The procedures whose field is ``field_id``: the field of the procedure's latest
+    published or retired version (the one in force, or the last one if none is)."""
+    field_of = (
+        ProcedureVersion.objects.filter(procedure_id=OuterRef("pk"))
+        .exclude(status=VersionStatus.DRAFT)
+        .order_by("-number")
+        .values("field_id")[:1]
+    )
+    return Procedure.objects.annotate(x_field=Subquery(field_of)).filter(x_field=field_id)
+
+
 def in_scope(scope: Scope) -> QuerySet[Feedback] | None:
-    """Feedback is kept by agency (and procedure when given); ``None`` in an officer, field
-    or channel scope, where PAKN indicators are N/A."""
-    if scope.officer_id or scope.field_id or scope.channel:
+    """The items of a scope: by agency; by procedure and field when the item names a procedure
+    (its field is the procedure's, :func:`procedures_in_field`; an item without a procedure is
+    in no procedure's or field's numbers); by officer, the one who answered it
+    (``answered_by``: an item not answered yet, or refused, is in no officer's numbers).
+    ``None`` in a channel scope: a feedback item has no submission channel of a dossier, so the
+    PAKN indicators are N/A there."""
+    if scope.channel:
         return None
     qs = Feedback.objects.all()
     if scope.agency_ids is not None:
         qs = qs.filter(agency_id__in=scope.agency_ids)
     if scope.procedure_id is not None:
         qs = qs.filter(procedure_id=scope.procedure_id)
+    if scope.field_id is not None:
+        qs = qs.filter(procedure_id__in=procedures_in_field(scope.field_id).values("pk"))
+    if scope.officer_id is not None:
+        qs = qs.filter(answered_by_id=scope.officer_id)
     return qs
 
 

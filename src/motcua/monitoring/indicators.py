@@ -197,15 +197,19 @@ class Scope:
         return DossierFact.objects.filter(self._q())
 
     def ratings(self) -> QuerySet[RatingDaily] | None:
-        """Ratings by agency and officer; ``None`` when the scope is a procedure, field or channel
-        (ratings are not kept per procedure)."""
-        if self.procedure_id or self.field_id or self.channel:
+        """Ratings by agency, officer, procedure and field (the rated dossier's); ``None`` in a
+        channel scope (ratings are not kept per channel)."""
+        if self.channel:
             return None
         q = Q()
         if self.agency_ids is not None:
             q &= Q(agency_id__in=self.agency_ids)
         if self.officer_id is not None:
             q &= Q(officer_id=self.officer_id)
+        if self.procedure_id is not None:
+            q &= Q(procedure_id=self.procedure_id)
+        if self.field_id is not None:
+            q &= Q(field_id=self.field_id)
         return RatingDaily.objects.filter(q)
 
     def query(self) -> str:
@@ -502,9 +506,7 @@ DEFINITIONS: tuple[tuple[str, int, str, int, str | None, str], ...] = (
 NO_DATA: dict[str, str] = {}
 
 #: Why the PAKN indicators are N/A in a scope they are not kept for (``monitoring.feedback``).
-PAKN_NOT_KEPT = gettext_noop(
-    "Phản ánh, kiến nghị không theo dõi theo cán bộ, lĩnh vực hoặc hình thức nộp."
-)
+PAKN_NOT_KEPT = gettext_noop("Phản ánh, kiến nghị không theo dõi theo hình thức nộp hồ sơ.")
 
 
 @dataclass

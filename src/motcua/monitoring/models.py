@@ -7,7 +7,8 @@
   the engine's events without ever scanning every dossier.
 * :class:`DailyFact` — counters per day × agency × procedure × field × officer × channel. The
   dashboards and reports read only this table (plus the few open dossiers at a period's end).
-* :class:`RatingDaily` — ratings per day × agency × officer, recomputed day by day.
+* :class:`RatingDaily` — ratings per day × agency × officer × procedure × field (those of the
+  rated dossier, 0 for a rating without one), recomputed day by day.
 * :class:`Watermark` — how far the refresh has read the event and rating logs.
 * :class:`ExportJob` — a background report export and its progress.
 
@@ -210,6 +211,9 @@ class RatingDaily(models.Model):
     day = models.DateField("ngày")
     agency_id = models.PositiveBigIntegerField("cơ quan", default=0)
     officer_id = models.PositiveBigIntegerField("cán bộ", default=0)
+    #: The rated dossier's procedure and field (its procedure version's); 0 without a dossier.
+    procedure_id = models.PositiveBigIntegerField("thủ tục", default=0)
+    field_id = models.PositiveBigIntegerField("lĩnh vực", default=0)
     ratings = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
     points_sum = models.IntegerField(default=0)
@@ -219,13 +223,14 @@ class RatingDaily(models.Model):
         verbose_name_plural = "đánh giá tổng hợp theo ngày"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "agency_id", "officer_id"], name="monitoring_rating_key"
+                fields=["day", "agency_id", "officer_id", "procedure_id", "field_id"],
+                name="monitoring_rating_key",
             )
         ]
         indexes = [models.Index(fields=["agency_id", "day"], name="monitoring_rating_agency")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.agency_id}/{self.officer_id}"
+        return f"{self.day} {self.agency_id}/{self.officer_id}/{self.procedure_id}"
 
 
 class Watermark(models.Model):
