@@ -55,7 +55,7 @@ from motcua.common.text import nfc
 from motcua.dossiers.access import access_dossier_for_citizen, access_dossier_for_officer
 from motcua.dossiers.errors import DossierInvalid
 from motcua.dossiers.models import ApplicantKind, Dossier, DossierEvent
-from motcua.dossiers.workflow import Action, DossierStatus
+from motcua.dossiers.workflow import BEFORE_DECISION, Action, DossierStatus
 from motcua.integrations import national, signing
 from motcua.integrations.models import (
     RELAY_CURSOR,
@@ -255,6 +255,14 @@ def result_store_push_record(
     return row
 
 
+def result_store_refusal_open(dossier: Dossier) -> bool:
+    """Whether the store push can still be refused: while the dossier may still end with a
+    result, until that result is returned (afterwards the push is queued; the applicant manages
+    their store on the portal). The pages offer the choice by this rule;
+    :func:`result_store_refusal_record` enforces it."""
+    return dossier.status in BEFORE_DECISION or dossier.status == DossierStatus.RESOLVED
+
+
 def result_store_refusal_record(
     *, actor: User, dossier: Any, note: str = "", at: dt.datetime | None = None
 ) -> ResultStoreRefusal:
@@ -282,10 +290,11 @@ def result_store_refusal_record(
         existing = ResultStoreRefusal.objects.filter(dossier=target).first()
         if existing is not None:
             return existing
-        if target.status == DossierStatus.RETURNED:
+        if not result_store_refusal_open(target):
             raise DossierInvalid(
-                "Kết quả đã được trả; không ghi nhận từ chối lưu vào Kho dữ liệu nữa. Tổ chức, "
-                "cá nhân tự quản lý Kho dữ liệu của mình trên Cổng Dịch vụ công quốc gia."
+                "Kết quả đã được trả hoặc hồ sơ đã kết thúc; không ghi nhận từ chối lưu vào "
+                "Kho dữ liệu nữa. Tổ chức, cá nhân tự quản lý Kho dữ liệu của mình trên Cổng "
+                "Dịch vụ công quốc gia."
             )
         row = ResultStoreRefusal.objects.create(
             dossier=target, recorded_at=moment, recorded_by=actor, note=nfc(note.strip())[:500]

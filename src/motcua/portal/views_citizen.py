@@ -42,7 +42,10 @@ from motcua.dossiers.models import Applicant, Dossier, DossierDocument
 from motcua.dossiers.selectors import dossier_detail
 from motcua.dossiers.workflow import BEFORE_DECISION, DossierStatus
 from motcua.integrations.models import ResultStoreRefusal
-from motcua.integrations.services import result_store_refusal_record
+from motcua.integrations.services import (
+    result_store_refusal_open,
+    result_store_refusal_record,
+)
 from motcua.portal import forms as f
 from motcua.portal import payments, services
 from motcua.portal.files import ACCEPT_ATTR, check_upload
@@ -683,8 +686,7 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
             "can_withdraw": dossier.status in BEFORE_DECISION,
             # Until the result is returned the applicant may keep it out of their data store
             # on the Cổng DVCQG (QĐ 766 4.4; integrations.result_store_refusal_record).
-            "can_refuse_store": store_refusal is None
-            and (dossier.status in BEFORE_DECISION or dossier.status == S.RESOLVED),
+            "can_refuse_store": store_refusal is None and result_store_refusal_open(dossier),
             "store_refusal": store_refusal,
             "supplement": supplement,
             "supplement_note": next(
