@@ -280,6 +280,11 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
     return len(rows)
 
 
+def _as_is(text: str) -> str:
+    """The ``dumps`` of a JSON value already serialised."""
+    return text
+
+
 def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
@@ -287,11 +292,16 @@ def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
         from motcua.common.copy import copy_tuples
 
         copy_tuples(
-            AuditEntry._meta.db_table,
+            AuditEntry,
             _ENTRY_COLUMNS,
             (
-                # The canonical JSON text when the caller has it (jsonb parses it), else Jsonb.
-                (*row[:9], row[12] if len(row) > 12 else Jsonb(row[9]), *row[10:12])
+                # The canonical JSON text when the caller has it (sent as is: jsonb parses it),
+                # else the data for psycopg to serialise.
+                (
+                    *row[:9],
+                    Jsonb(row[12], dumps=_as_is) if len(row) > 12 else Jsonb(row[9]),
+                    *row[10:12],
+                )
                 for row in rows
             ),
         )
