@@ -167,6 +167,9 @@ class BulkBackend:
         self.sequences: dict[tuple[int, dt.date], int] = dict(sequences or {})
         self.sequence_loaded: set[tuple[int, dt.date]] = set(self.sequences)
         self.known_sequences = sequences is not None
+        #: The day sequences moved since the last flush: only they are written (the others
+        #: are stored already; arrivals come in time order, so the set stays small).
+        self.sequences_changed: set[tuple[int, dt.date]] = set()
         self.write_sequences = write_sequences
         self.id_base = (
             id_base
@@ -212,6 +215,7 @@ class BulkBackend:
             self.sequence_loaded.add(key)
             if self.known_sequences:  # read up front: absent means unused
                 self.sequences[key] = 1
+                self.sequences_changed.add(key)
                 return 1
             stored = (
                 DailySequence.objects.filter(agency_id=agency_id, day=day)
@@ -220,6 +224,7 @@ class BulkBackend:
             )
             self.sequences[key] = stored or 0
         self.sequences[key] += 1
+        self.sequences_changed.add(key)
         return self.sequences[key]
 
     def count_foreign(self, agency_id: int, at: dt.datetime) -> None:
@@ -462,9 +467,10 @@ class BulkBackend:
         if not self.write_sequences:
             return
         rows = [
-            DailySequence(agency_id=agency_id, day=day, last_value=value)
-            for (agency_id, day), value in self.sequences.items()
+            DailySequence(agency_id=agency_id, day=day, last_value=self.sequences[agency_id, day])
+            for agency_id, day in sorted(self.sequences_changed)
         ]
+        self.sequences_changed = set()
         DailySequence.objects.bulk_create(
             rows,
             batch_size=2000,
