@@ -23,12 +23,13 @@ from motcua.dossiers.models import (
     DossierEvent,
 )
 from motcua.dossiers.simulation import Rates, load_reference, make_applicants, simulate
+from motcua.feedback.models import Feedback
 from motcua.ratings.models import Rating
 
 pytestmark = pytest.mark.django_db
 
 END = dt.datetime(2026, 3, 20, 17, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-SKIP = {"id", "created_at", "updated_at"}
+SKIP = {"id", "created_at", "updated_at", "recorded_at"}
 
 
 class Rollback(Exception):
@@ -59,6 +60,7 @@ def _dump() -> dict[str, Any]:
         "documents": _rows(DossierDocument, codes, ("dossier__code", "required_document")),
         "sequences": _rows(DailySequence, codes, ("agency", "day")),
         "ratings": _rows(Rating, codes, ("created_at", "dossier")),
+        "feedback": _rows(Feedback, codes, ("uuid",)),
         "audit": _rows(AuditEntry, codes, ("chain", "seq")),
         "heads": sorted(AuditChainHead.objects.values_list("chain", "seq", "last_hash")),
     }

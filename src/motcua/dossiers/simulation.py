@@ -919,7 +919,7 @@ def simulate(
             report.ratings = rate_returned(job, ref, workers=workers, processes=processes)
             from motcua.feedback.simulation import simulate_feedback  # the PAKN pass
 
-            simulate_feedback(job)
+            simulate_feedback(job, workers=workers, processes=processes)
         report.deferred_indexes = len(dropped)
     report.seconds = time.monotonic() - started
     return report

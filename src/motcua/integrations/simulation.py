@@ -209,7 +209,11 @@ def _store_origin_sql(share: float) -> int:
         f"FROM {q(dossier.db_table)} AS d "
         "WHERE d.id = c.dossier_id AND c.reused AND c.reuse_origin = ''"
     )
-    params = [share, ReuseOrigin.CITIZEN_STORE.value, ReuseOrigin.AGENCY_STORE.value]
+    params: list[float | str] = [
+        share,
+        ReuseOrigin.CITIZEN_STORE.value,
+        ReuseOrigin.AGENCY_STORE.value,
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement, params)
         return int(cursor.rowcount)
