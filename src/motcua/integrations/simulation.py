@@ -3,7 +3,7 @@ pushed to the citizens' stores (4.4) for a simulated province.
 
 ``motcua simulate`` writes dossiers without running the relay (no subscription, no delivery), so
 a simulated province would have no dossier on the Cổng DVCQG. This separate pass, run after the
-simulation, records ``NationalSync`` rows as the relay would have: a realistic share of the
+dossiers, records ``NationalSync`` rows as the relay would have: a realistic share of the
 received dossiers, a few minutes after reception (a draw of its own per dossier, from its UUID,
 so the rest of the simulation is unchanged and the result is the same on every database).
 
@@ -15,8 +15,10 @@ simulator's source text names), the rest from the agency's store of digitised re
 portal accepted the push (``via = simulated``): a share of the eligible returns — returned after
 a signed decision, to an applicant with a personal ID or enterprise code, not refused.
 
-Run them before ``motcua metrics refresh``/``rebuild`` (they write no dossier event; a refresh
-after them picks the rows up through their id watermarks anyway).
+``motcua simulate`` runs them at the end of ``simulate(integrations=True)``, before the
+secondary indexes and keys of the written tables (theirs included) come back. Run them before
+``motcua metrics refresh``/``rebuild`` (they write no dossier event; a refresh after them picks
+the rows up through their id watermarks anyway).
 
 On PostgreSQL each pass is one set-based statement (``INSERT … SELECT``/``UPDATE … FROM``) that
 draws from the UUID's bits in SQL (:func:`draw_sql`): at a million dossiers the three took ≈ 60 s
