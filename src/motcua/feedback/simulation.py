@@ -58,39 +58,44 @@ def simulate_feedback(
     processes: bool = True,
 ) -> int:
     """Write the feedback of the dossiers this simulation created (``pk >= job.id_base``), as
-    of ``job.moment``; the number of items.
+    of ``job.moment``; the number of items. With ``workers > 1`` in parts
+    (:func:`feedback_tasks`), in forked processes at once with ``processes`` on PostgreSQL,
+    otherwise one after the other."""
+    from motcua.dossiers.simulation import run_tasks
 
-    The items are chosen first, in dossier order, from the dossier's key, reception and UUID
-    alone (a light read: only 4 % need the rest); their keys follow, after the stored ones. With
-    ``workers > 1`` the writing is split like the ratings' (``dossiers.simulation
+    items, tasks = feedback_tasks(job, rates, batch, workers=workers)
+    run_tasks(tasks, processes=processes)
+    feedback_keys_reset(items)
+    return items
+
+
+def feedback_tasks(
+    job: Any, rates: FeedbackRates | None = None, batch: int = 5000, *, workers: int = 1
+) -> tuple[int, list[Callable[[], Any]]]:
+    """The number of items and the tasks that write them; run them all, then
+    :func:`feedback_keys_reset`.
+
+    The items are chosen first, in dossier order, from the dossier's key and UUID, then its
+    reception (a light read: only 4 % need the rest); their keys follow, after the stored ones.
+    With ``workers > 1`` the writing is split like the ratings' (``dossiers.simulation
     .rate_returned``), by the audit chain of the item (``chain_for("feedback", uuid) mod
-    workers``): no two parts lock the same chain head. Each part cuts the same batches as one
-    process (every ``batch`` chosen items) and keeps its own items and entries of each, in the
-    same order, so every chain gets the entries one process gives it. With ``processes`` on
-    PostgreSQL the parts run in forked processes at once, otherwise one after the other."""
+    workers``): no two parts lock the same chain head, so the parts may run at once. Each part
+    cuts the same batches as one process (every ``batch`` chosen items) and keeps its own items
+    and entries of each, in the same order, so every chain gets the entries one process gives
+    it."""
     rates = rates or FeedbackRates()
     chosen = _choose(job, rates)
     if not chosen:
-        return 0
+        return 0, []
     base = (Feedback.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
     if workers == 1:
-        _write_part(job, rates, chosen, base, batch, None)
-    else:
-        chains = audit_chain_count()
-        part_of = [chain_for("feedback", str(c.item_uuid), chains) % workers for c in chosen]
-        tasks: list[Callable[[], Any]] = [
-            functools.partial(_write_part, job, rates, chosen, base, batch, (k, part_of))
-            for k in range(workers)
-        ]
-        if processes and connection.vendor == "postgresql":
-            from motcua.dossiers.simulation import _in_forked_processes
-
-            _in_forked_processes(tasks)
-        else:
-            for task in tasks:
-                task()
-    _reset_keys()
-    return len(chosen)
+        return len(chosen), [functools.partial(_write_part, job, rates, chosen, base, batch, None)]
+    chains = audit_chain_count()
+    part_of = [chain_for("feedback", str(c.item_uuid), chains) % workers for c in chosen]
+    return len(chosen), [
+        functools.partial(_write_part, job, rates, chosen, base, batch, (k, part_of))
+        for k in range(workers)
+    ]
 
 
 class _Chosen(NamedTuple):
@@ -101,24 +106,36 @@ class _Chosen(NamedTuple):
 
 
 def _choose(job: Any, rates: FeedbackRates) -> list[_Chosen]:
-    """The dossiers with an item, in dossier order. The share is decided on the first of the
-    dossier's numbers alone (``uniforms`` gives the same first number for one as for 13)."""
+    """The dossiers with an item, in dossier order. The share is decided on the dossier's key
+    and UUID alone, from the first of its numbers (``uniforms`` gives the same first number for
+    one as for 13); the reception moment is read for those only (a datetime per row was half
+    the read)."""
     rows = (
         Dossier.objects.filter(pk__gte=job.id_base, received_at__isnull=False)
         .order_by("pk")
-        .values_list("pk", "uuid", "received_at")
+        .values_list("pk", "uuid")
     )
+    candidates = [
+        (pk, dossier_uuid)
+        for pk, dossier_uuid in rows.iterator(chunk_size=5000)
+        if uniforms(dossier_uuid.int ^ job.seed ^ SALT, 1)[0] < rates.share
+    ]
     chosen = []
-    for pk, dossier_uuid, received_at in rows.iterator(chunk_size=5000):
-        key = dossier_uuid.int ^ job.seed ^ SALT
-        if uniforms(key, 1)[0] >= rates.share or received_at is None:
-            continue
-        u = uniforms(key, 13)
-        submitted = received_at + dt.timedelta(hours=2 + u[1] * 24 * 20)
-        if submitted > job.moment:
-            continue
-        item_uuid = uuid.UUID(int=(dossier_uuid.int ^ (job.seed * SALT)) & _MASK128)
-        chosen.append(_Chosen(pk, item_uuid, submitted, u))
+    for first in range(0, len(candidates), 5000):
+        block = candidates[first : first + 5000]
+        received = dict(
+            Dossier.objects.filter(pk__in=[pk for pk, _ in block]).values_list("pk", "received_at")
+        )
+        for pk, dossier_uuid in block:
+            received_at = received[pk]
+            if received_at is None:  # pragma: no cover - filtered by the query
+                continue
+            u = uniforms(dossier_uuid.int ^ job.seed ^ SALT, 13)
+            submitted = received_at + dt.timedelta(hours=2 + u[1] * 24 * 20)
+            if submitted > job.moment:
+                continue
+            item_uuid = uuid.UUID(int=(dossier_uuid.int ^ (job.seed * SALT)) & _MASK128)
+            chosen.append(_Chosen(pk, item_uuid, submitted, u))
     return chosen
 
 
@@ -286,9 +303,9 @@ def _plan(
             audit.append(("reraise", at, {"status": Status.PUBLISHED.value}))
 
 
-def _reset_keys() -> None:
-    """The items took explicit keys: move PostgreSQL's sequence past them."""
-    if connection.vendor != "postgresql":
+def feedback_keys_reset(items: int) -> None:
+    """The ``items`` written took explicit keys: move PostgreSQL's sequence past them."""
+    if connection.vendor != "postgresql" or not items:
         return
     table = Feedback._meta.db_table
     query = (
