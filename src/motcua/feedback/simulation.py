@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -154,9 +154,9 @@ def _write_part(
     agencies = {a.pk: a for a in Agency.objects.all()}
     now = timezone.now()
     for first in range(0, len(chosen), batch):
-        positions = range(first, min(first + batch, len(chosen)))
+        positions: Sequence[int] = range(first, min(first + batch, len(chosen)))
         if part is not None:
-            positions = [n for n in positions if part[1][n] == part[0]]  # type: ignore[assignment]
+            positions = [n for n in positions if part[1][n] == part[0]]
         if not positions:
             continue
         details = {
