@@ -23,12 +23,14 @@ from motcua.dossiers.models import (
     DossierEvent,
 )
 from motcua.dossiers.simulation import Rates, load_reference, make_applicants, simulate
+from motcua.feedback.models import Feedback
+from motcua.integrations.models import NationalSync, ResultStorePush
 from motcua.ratings.models import Rating
 
 pytestmark = pytest.mark.django_db
 
 END = dt.datetime(2026, 3, 20, 17, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-SKIP = {"id", "created_at", "updated_at"}
+SKIP = {"id", "created_at", "updated_at", "recorded_at"}
 
 
 class Rollback(Exception):
@@ -59,6 +61,9 @@ def _dump() -> dict[str, Any]:
         "documents": _rows(DossierDocument, codes, ("dossier__code", "required_document")),
         "sequences": _rows(DailySequence, codes, ("agency", "day")),
         "ratings": _rows(Rating, codes, ("created_at", "dossier")),
+        "feedback": _rows(Feedback, codes, ("uuid",)),
+        "synced": _rows(NationalSync, codes, ("dossier__code",)),
+        "pushed": _rows(ResultStorePush, codes, ("dossier__code",)),
         "audit": _rows(AuditEntry, codes, ("chain", "seq")),
         "heads": sorted(AuditChainHead.objects.values_list("chain", "seq", "last_hash")),
     }
@@ -138,6 +143,10 @@ def test_simulate_command_with_progress() -> None:
     )
     assert Dossier.objects.count() == 25
     assert "25 hồ sơ" in out.getvalue()
+    # The integrations' passes ran inside the simulation (QĐ 766 1.4, 4.4).
+    synced = NationalSync.objects.count()
+    assert synced > 0
+    assert f"{synced} hồ sơ đồng bộ Cổng DVCQG" in out.getvalue()
     assert not Dossier.objects.filter(code__isnull=True).exists()
 
 
@@ -173,7 +182,14 @@ def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
     writes (ids excepted) and the audit log verifies."""
     demo_prepare()
     load_reference()
-    options: dict[str, Any] = {"dossiers": 60, "years": 0.25, "seed": 11, "end": END, "batch": 20}
+    options: dict[str, Any] = {
+        "dossiers": 60,
+        "years": 0.25,
+        "seed": 11,
+        "end": END,
+        "batch": 20,
+        "integrations": True,  # their passes inside the load window, their tables' keys deferred
+    }
     single: dict[str, Any] = {}
     try:  # one process first, rolled back
         with transaction.atomic():
@@ -192,6 +208,8 @@ def test_parts_in_parallel_processes_write_the_rows_of_one_process() -> None:
     assert audit_verify().ok
     assert len(single["applicants"]) == 51  # three blocks of 20, written by two processes
     assert single["ratings"]  # the ratings pass ran in two forked processes too
+    assert report.synced == len(single["synced"]) > 0
+    assert report.pushed == len(single["pushed"]) > 0
     for key in single:
         assert parallel[key] == single[key], key
 

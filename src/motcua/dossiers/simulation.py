@@ -271,6 +271,11 @@ class SimulationReport:
     by_status: dict[str, int] = field(default_factory=dict)
     ratings: int = 0
     deferred_indexes: int = 0
+    #: ``integrations=True``: dossiers synced with the Cổng DVCQG, reused components given an
+    #: origin, e-results pushed to the citizens' stores (QĐ 766 1.4, 4.4).
+    synced: int = 0
+    store_origins: int = 0
+    pushed: int = 0
 
     def add(self, other: SimulationReport) -> None:
         """Add the counts of another part (``simulate(workers=n)``)."""
@@ -863,6 +868,7 @@ def simulate(
     workers: int = 1,
     processes: bool = True,
     defer_indexes: bool | None = None,
+    integrations: bool = False,
 ) -> SimulationReport:
     """Generate ``dossiers`` dossiers arriving over the ``years`` before ``end`` (default: now).
 
@@ -878,7 +884,15 @@ def simulate(
 
     ``defer_indexes`` (default: on PostgreSQL from :data:`DEFER_INDEXES_FROM` dossiers): the
     written tables' secondary indexes are dropped for the run and rebuilt at its end
-    (``common.bulkload``; unique keys stay)."""
+    (``common.bulkload``; unique keys stay).
+
+    ``integrations`` (``motcua simulate``): then the passes of ``integrations.simulation``
+    (national sync, QĐ 766 1.4; origin of reused components and results pushed to the
+    citizens' stores, 4.4), still inside the load window: their tables' keys and secondary
+    indexes are deferred with the others (at 150 000 dossiers the passes took ≈ 2.6 s instead
+    of ≈ 4.6 s after the rebuild; docs/scaling.md, session 6). With ``workers > 1`` and
+    ``processes`` they run in a forked process of their own, alongside the feedback pass's parts
+    (no table in common; mostly PostgreSQL's work against its mostly Python one)."""
     if path not in ("services", "bulk"):
         raise ValueError("path must be 'services' or 'bulk'")
     if workers < 1 or (workers > 1 and path != "bulk"):
@@ -890,7 +904,8 @@ def simulate(
     if defer_indexes is None:
         defer_indexes = path == "bulk" and dossiers >= DEFER_INDEXES_FROM
     restore_deferred_indexes()  # a run killed half-way left some dropped: rebuild them first
-    with deferred_indexes(_written_tables(), enabled=defer_indexes) as dropped:
+    tables = _written_tables(integrations=integrations)
+    with deferred_indexes(tables, enabled=defer_indexes) as dropped:
         # Some applicants come back with a second dossier.
         applicants = max(1, int(dossiers * 0.85))
         applicant_plan: ApplicantPlan | None = None
@@ -917,12 +932,30 @@ def simulate(
         with _fewer_collections():
             report = _run_parts(job, ref, workers, processes, progress, applicant_plan)
             report.ratings = rate_returned(job, ref, workers=workers, processes=processes)
-            from motcua.feedback.simulation import simulate_feedback  # the PAKN pass
+            # The PAKN pass, and the integrations' (one SQL statement each on PostgreSQL) in a
+            # process of their own alongside its parts: they share no table.
+            from motcua.feedback import simulation as feedback
 
-            simulate_feedback(job)
+            items, tasks = feedback.feedback_tasks(job, workers=workers)
+            if integrations:
+                tasks.append(_integration_passes)
+            results = run_tasks(tasks, processes=processes and workers > 1)
+            feedback.feedback_keys_reset(items)
+            if integrations:
+                report.synced, report.store_origins, report.pushed = results[-1]
         report.deferred_indexes = len(dropped)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _integration_passes() -> tuple[int, int, int]:
+    from motcua.integrations import simulation as passes
+
+    return (
+        passes.simulate_national_sync(),
+        passes.simulate_store_origin(),
+        passes.simulate_result_push(),
+    )
 
 
 @contextlib.contextmanager
@@ -1074,9 +1107,10 @@ def rate_returned(job: _Job, ref: Reference, *, workers: int = 1, processes: boo
     return len(planned)
 
 
-def _in_forked_processes(tasks: list[Callable[[], Any]]) -> None:
+def _in_forked_processes(tasks: list[Callable[[], Any]]) -> list[Any]:
     """Run each task in a forked process of its own (own database connection) and wait for all;
-    the first failure stops the others and is raised here."""
+    their results (picklable), in the tasks' order. The first failure stops the others and is
+    raised here."""
     import multiprocessing as mp
     import queue as queue_module
 
@@ -1086,15 +1120,17 @@ def _in_forked_processes(tasks: list[Callable[[], Any]]) -> None:
     ctx = mp.get_context("fork")
     messages = ctx.Queue()
     children = [
-        ctx.Process(target=_task_child, args=(task, messages), daemon=True) for task in tasks
+        ctx.Process(target=_task_child, args=(n, task, messages), daemon=True)
+        for n, task in enumerate(tasks)
     ]
     for child in children:
         child.start()
+    results: list[Any] = [None] * len(tasks)
     failure: str | None = None
     finished = 0
     while finished < len(children) and failure is None:
         try:
-            kind, value = messages.get(timeout=1.0)
+            kind, n, value = messages.get(timeout=1.0)
         except queue_module.Empty:
             if any(c.exitcode not in (None, 0) for c in children):
                 failure = "một tiến trình mô phỏng đã dừng bất thường"
@@ -1102,22 +1138,32 @@ def _in_forked_processes(tasks: list[Callable[[], Any]]) -> None:
         finished += 1
         if kind == "error":
             failure = str(value)
+        else:
+            results[n] = value
     for child in children:
         child.join(timeout=None if failure is None else 5)
         if child.is_alive():  # pragma: no cover - only after a failure elsewhere
             child.terminate()
     if failure is not None:
         raise MotcuaError(f"Mô phỏng thất bại: {failure}")
+    return results
 
 
-def _task_child(task: Callable[[], Any], messages: Any) -> None:  # pragma: no cover - child
+def run_tasks(tasks: list[Callable[[], Any]], *, processes: bool) -> list[Any]:
+    """Run ``tasks`` in forked processes at once (``processes``, on PostgreSQL, more than one
+    task) or one after the other here; their results in order."""
+    if processes and len(tasks) > 1 and connection.vendor == "postgresql":
+        return _in_forked_processes(tasks)
+    return [task() for task in tasks]
+
+
+def _task_child(n: int, task: Callable[[], Any], messages: Any) -> None:  # pragma: no cover
     from django.db import connections
 
     try:
-        task()
-        messages.put(("done", None))
+        messages.put(("done", n, task()))
     except BaseException as exc:
-        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+        messages.put(("error", n, f"{type(exc).__name__}: {exc}"))
     finally:
         connections.close_all()
 
@@ -1187,14 +1233,19 @@ def _run_parts(
 DEFER_INDEXES_FROM = 50_000
 
 
-def _written_tables() -> list[str]:
+def _written_tables(*, integrations: bool = False) -> list[str]:
     from motcua.audit.models import AuditEntry
     from motcua.ratings.models import Rating
 
-    return [
+    tables = [
         m._meta.db_table
         for m in (Dossier, DossierDocument, DossierEvent, ClockEvent, AuditEntry, Applicant, Rating)
     ]
+    if integrations:
+        from motcua.integrations.models import NationalSync, ResultStorePush
+
+        tables += [NationalSync._meta.db_table, ResultStorePush._meta.db_table]
+    return tables
 
 
 @dataclass

@@ -16,15 +16,19 @@ The votes are stored as the item's counters only (the simulated voters have no a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from motcua.agencies.models import Agency
-from motcua.audit.services import AuditRecord, audit_append_many
+from motcua.audit.chain import chain_for
+from motcua.audit.services import AuditRecord, audit_append_many, audit_chain_count
 from motcua.common.copy import insert_rows
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.simulation import uniforms
@@ -45,105 +49,188 @@ class FeedbackRates:
     reraised: float = 0.05
 
 
-def simulate_feedback(job: Any, rates: FeedbackRates | None = None, batch: int = 5000) -> int:
+def simulate_feedback(
+    job: Any,
+    rates: FeedbackRates | None = None,
+    batch: int = 5000,
+    *,
+    workers: int = 1,
+    processes: bool = True,
+) -> int:
     """Write the feedback of the dossiers this simulation created (``pk >= job.id_base``), as
-    of ``job.moment``; the number of items."""
+    of ``job.moment``; the number of items. With ``workers > 1`` in parts
+    (:func:`feedback_tasks`), in forked processes at once with ``processes`` on PostgreSQL,
+    otherwise one after the other."""
+    from motcua.dossiers.simulation import run_tasks
+
+    items, tasks = feedback_tasks(job, rates, batch, workers=workers)
+    run_tasks(tasks, processes=processes)
+    feedback_keys_reset(items)
+    return items
+
+
+def feedback_tasks(
+    job: Any, rates: FeedbackRates | None = None, batch: int = 5000, *, workers: int = 1
+) -> tuple[int, list[Callable[[], Any]]]:
+    """The number of items and the tasks that write them; run them all, then
+    :func:`feedback_keys_reset`.
+
+    The items are chosen first, in dossier order, from the dossier's key and UUID, then its
+    reception (a light read: only 4 % need the rest); their keys follow, after the stored ones.
+    With ``workers > 1`` the writing is split like the ratings' (``dossiers.simulation
+    .rate_returned``), by the audit chain of the item (``chain_for("feedback", uuid) mod
+    workers``): no two parts lock the same chain head, so the parts may run at once. Each part
+    cuts the same batches as one process (every ``batch`` chosen items) and keeps its own items
+    and entries of each, in the same order, so every chain gets the entries one process gives
+    it."""
     rates = rates or FeedbackRates()
-    d = deadlines()
-    agencies = {a.pk: a for a in Agency.objects.all()}
+    chosen = _choose(job, rates)
+    if not chosen:
+        return 0, []
+    base = (Feedback.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    if workers == 1:
+        return len(chosen), [functools.partial(_write_part, job, rates, chosen, base, batch, None)]
+    chains = audit_chain_count()
+    part_of = [chain_for("feedback", str(c.item_uuid), chains) % workers for c in chosen]
+    return len(chosen), [
+        functools.partial(_write_part, job, rates, chosen, base, batch, (k, part_of))
+        for k in range(workers)
+    ]
+
+
+class _Chosen(NamedTuple):
+    pk: int
+    item_uuid: uuid.UUID
+    submitted: dt.datetime
+    u: list[float]
+
+
+def _choose(job: Any, rates: FeedbackRates) -> list[_Chosen]:
+    """The dossiers with an item, in dossier order. The share is decided on the dossier's key
+    and UUID alone, from the first of its numbers (``uniforms`` gives the same first number for
+    one as for 13); the reception moment is read for those only (a datetime per row was half
+    the read)."""
     rows = (
         Dossier.objects.filter(pk__gte=job.id_base, received_at__isnull=False)
         .order_by("pk")
-        .values_list(
-            "pk",
-            "uuid",
-            "code",
-            "received_at",
-            "competent_agency_id",
-            "receiving_agency_id",
-            "assigned_to_id",
-            "applicant__full_name",
-            "applicant__organisation_name",
-            "applicant__phone",
-            "procedure_version__procedure_id",
-        )
+        .values_list("pk", "uuid")
     )
-    items: list[Feedback] = []
-    records: list[AuditRecord] = []
-    now = timezone.now()
-    n = 0
-    for (
-        pk,
-        dossier_uuid,
-        code,
-        received_at,
-        competent_id,
-        receiving_id,
-        officer_id,
-        name,
-        org_name,
-        phone,
-        procedure_id,
-    ) in rows.iterator(chunk_size=5000):
-        u = uniforms(dossier_uuid.int ^ job.seed ^ SALT, 13)
-        if u[0] >= rates.share or received_at is None:
-            continue
-        submitted = received_at + dt.timedelta(hours=2 + u[1] * 24 * 20)
-        if submitted > job.moment:
-            continue
-        agency = agencies[competent_id or receiving_id]
-        kind = Kind.CONDUCT if u[2] < rates.conduct else Kind.REGULATION
-        item = Feedback(
-            uuid=uuid.UUID(int=(dossier_uuid.int ^ (job.seed * SALT)) & _MASK128),
-            citizen=None,
-            contact_name=(name or org_name or "Người nộp hồ sơ")[:200],
-            contact_phone=phone or "",
-            contact_email="",
-            agency=agency,
-            dossier_id=pk,
-            procedure_id=procedure_id,
-            kind=kind,
-            title="Phản ánh về hồ sơ " + (code or ""),
-            content="Đề nghị cơ quan xem xét, trả lời.",
-            submitted_at=submitted,
-            start_at=submitted,
-            refuse_due=_days_after(agency, submitted, d.refuse),
-            supplement_due=_days_after(agency, submitted, d.supplement),
-            handle_due=_days_after(agency, submitted, d.handle),
-            recorded_at=now,
+    candidates = [
+        (pk, dossier_uuid)
+        for pk, dossier_uuid in rows.iterator(chunk_size=5000)
+        if uniforms(dossier_uuid.int ^ job.seed ^ SALT, 1)[0] < rates.share
+    ]
+    chosen = []
+    for first in range(0, len(candidates), 5000):
+        block = candidates[first : first + 5000]
+        received = dict(
+            Dossier.objects.filter(pk__in=[pk for pk, _ in block]).values_list("pk", "received_at")
         )
-        audit: list[tuple[str, dt.datetime, dict[str, Any]]] = [
-            (
-                "submit",
-                submitted,
-                {
-                    "status": Status.RECEIVED.value,
-                    "kind": kind.value,
-                    "dossier": code,
-                    "procedure": None,
-                },
+        for pk, dossier_uuid in block:
+            received_at = received[pk]
+            if received_at is None:  # pragma: no cover - filtered by the query
+                continue
+            u = uniforms(dossier_uuid.int ^ job.seed ^ SALT, 13)
+            submitted = received_at + dt.timedelta(hours=2 + u[1] * 24 * 20)
+            if submitted > job.moment:
+                continue
+            item_uuid = uuid.UUID(int=(dossier_uuid.int ^ (job.seed * SALT)) & _MASK128)
+            chosen.append(_Chosen(pk, item_uuid, submitted, u))
+    return chosen
+
+
+def _write_part(
+    job: Any,
+    rates: FeedbackRates,
+    chosen: list[_Chosen],
+    base: int,
+    batch: int,
+    part: tuple[int, list[int]] | None,
+) -> None:
+    """Plan and write the items of ``chosen`` (all, or those whose ``part_of`` is ``k`` for
+    ``part=(k, part_of)``), the item at position ``n`` with the key ``base + n``, in batches of
+    ``batch`` positions."""
+    d = deadlines()
+    agencies = {a.pk: a for a in Agency.objects.all()}
+    now = timezone.now()
+    for first in range(0, len(chosen), batch):
+        positions: Sequence[int] = range(first, min(first + batch, len(chosen)))
+        if part is not None:
+            positions = [n for n in positions if part[1][n] == part[0]]
+        if not positions:
+            continue
+        details = {
+            row[0]: row[1:]
+            for row in Dossier.objects.filter(pk__in=[chosen[n].pk for n in positions])
+            .values_list(
+                "pk",
+                "code",
+                "competent_agency_id",
+                "receiving_agency_id",
+                "assigned_to_id",
+                "applicant__full_name",
+                "applicant__organisation_name",
+                "applicant__phone",
+                "procedure_version__procedure_id",
             )
-        ]
-        _plan(item, u, rates, job.moment, d.refuse, d.supplement, d.handle, d.publish, audit)
-        items.append(item)
-        for action, at, data in audit:
-            records.append(
-                AuditRecord(
-                    actor=None,
-                    action=f"feedback.{action}",
-                    object_type="feedback",
-                    object_id=str(item.uuid),
-                    agency_id=agency.pk,
-                    data={"simulated_officer": officer_id, **data},
-                    at=at,
+            .iterator(chunk_size=5000)
+        }
+        items: list[Feedback] = []
+        records: list[AuditRecord] = []
+        for n in positions:
+            c = chosen[n]
+            code, competent_id, receiving_id, officer_id, name, org_name, phone, procedure_id = (
+                details[c.pk]
+            )
+            agency = agencies[competent_id or receiving_id]
+            kind = Kind.CONDUCT if c.u[2] < rates.conduct else Kind.REGULATION
+            item = Feedback(
+                pk=base + n,
+                uuid=c.item_uuid,
+                citizen=None,
+                contact_name=(name or org_name or "Người nộp hồ sơ")[:200],
+                contact_phone=phone or "",
+                contact_email="",
+                agency=agency,
+                dossier_id=c.pk,
+                procedure_id=procedure_id,
+                kind=kind,
+                title="Phản ánh về hồ sơ " + (code or ""),
+                content="Đề nghị cơ quan xem xét, trả lời.",
+                submitted_at=c.submitted,
+                start_at=c.submitted,
+                refuse_due=_days_after(agency, c.submitted, d.refuse),
+                supplement_due=_days_after(agency, c.submitted, d.supplement),
+                handle_due=_days_after(agency, c.submitted, d.handle),
+                recorded_at=now,
+            )
+            audit: list[tuple[str, dt.datetime, dict[str, Any]]] = [
+                (
+                    "submit",
+                    c.submitted,
+                    {
+                        "status": Status.RECEIVED.value,
+                        "kind": kind.value,
+                        "dossier": code,
+                        "procedure": None,
+                    },
                 )
-            )
-        n += 1
-        if len(items) >= batch:
-            _write(items, records)
-            items, records = [], []
-    _write(items, records)
-    return n
+            ]
+            _plan(item, c.u, rates, job.moment, d.refuse, d.supplement, d.handle, d.publish, audit)
+            items.append(item)
+            for action, at, data in audit:
+                records.append(
+                    AuditRecord(
+                        actor=None,
+                        action=f"feedback.{action}",
+                        object_type="feedback",
+                        object_id=str(item.uuid),
+                        agency_id=agency.pk,
+                        data={"simulated_officer": officer_id, **data},
+                        at=at,
+                    )
+                )
+        _write(items, records)
 
 
 def _plan(
@@ -214,6 +301,19 @@ def _plan(
         if at <= end:
             item.reraised_at, item.reraise_reason = at, "Chưa thỏa đáng."
             audit.append(("reraise", at, {"status": Status.PUBLISHED.value}))
+
+
+def feedback_keys_reset(items: int) -> None:
+    """The ``items`` written took explicit keys: move PostgreSQL's sequence past them."""
+    if connection.vendor != "postgresql" or not items:
+        return
+    table = Feedback._meta.db_table
+    query = (
+        "SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608 - metadata names only
+        f"(SELECT COALESCE(MAX(id), 1) FROM {connection.ops.quote_name(table)}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [table])
 
 
 def _write(items: list[Feedback], records: list[AuditRecord]) -> None:

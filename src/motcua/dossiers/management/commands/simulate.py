@@ -67,23 +67,19 @@ class Command(BaseCommand):
                 progress=bar.update,
                 workers=workers,
                 defer_indexes=False if options["keep_indexes"] else None,
+                integrations=True,
             )
         except MotcuaError as exc:
             raise CommandError(str(exc)) from None
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(report.summary()))
-        from motcua.integrations.simulation import (
-            simulate_national_sync,
-            simulate_result_push,
-            simulate_store_origin,
-        )
-
-        # QĐ 766 1.4 and 4.4: separate passes, before any metrics refresh (no dossier event).
+        # QĐ 766 1.4 and 4.4: the integrations' passes, run inside ``simulate`` (before the
+        # indexes and keys come back) and before any metrics refresh (no dossier event).
         self.stdout.write(
-            f"{simulate_national_sync()} hồ sơ đồng bộ Cổng DVCQG, {simulate_store_origin()} "
-            f"giấy tờ tái sử dụng được ghi loại nguồn, {simulate_result_push()} kết quả điện tử "
-            "đẩy vào Kho dữ liệu của tổ chức, cá nhân (mô phỏng)."
+            f"{report.synced} hồ sơ đồng bộ Cổng DVCQG, {report.store_origins} giấy tờ tái sử "
+            f"dụng được ghi loại nguồn, {report.pushed} kết quả điện tử đẩy vào Kho dữ liệu của "
+            "tổ chức, cá nhân (mô phỏng)."
         )
         if report.deferred_indexes:
             self.stdout.write(
