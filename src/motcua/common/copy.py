@@ -46,12 +46,17 @@ _PLAIN = (
 
 
 def insert_rows(
-    model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 2000
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    batch_size: int = 2000,
+    table: str | None = None,
 ) -> None:
     """Insert ``objs`` (all new). On PostgreSQL with ``COPY``: the values go as the ORM would
     store them (``auto_now``/``auto_now_add`` fields take the current moment, other fields than
     the plain ones go through the field's ``pre_save``/``get_db_prep_save``; primary keys are
-    written only when every instance has one)."""
+    written only when every instance has one). ``table``: another table of the same columns
+    (a staging copy of the model's table, PostgreSQL only)."""
     if not objs:
         return
     if connection.vendor != "postgresql":
@@ -82,8 +87,8 @@ def insert_rows(
             plain_idx.append(i)
         else:
             other.append((i, f))
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+    target = connection.ops.quote_name(table or model._meta.db_table)
+    sql = f"COPY {target} ({', '.join(names)}) FROM STDIN"
     # One C-level lookup of every column's attribute per row; a missing one (deferred) is None,
     # as ``dict.get`` gives.
     take = itemgetter(*attnames) if len(attnames) > 1 else (lambda d: (d[attnames[0]],))

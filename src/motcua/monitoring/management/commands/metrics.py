@@ -14,11 +14,16 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from motcua.audit.services import audit_log
 from motcua.monitoring import aggregate as agg
+
+PROCESSES_HELP = (
+    "Số tiến trình song song (PostgreSQL; mặc định 2, hoặc số lõi CPU nếu ít hơn). 1: chạy trong "
+    "tiến trình này; SQLite luôn chạy trong một tiến trình."
+)
 
 
 class Command(BaseCommand):
@@ -30,8 +35,10 @@ class Command(BaseCommand):
         r.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
         b = sub.add_parser("rebuild", help="Tính lại toàn bộ bảng tổng hợp.")
         b.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
+        b.add_argument("--processes", type=int, default=None, help=PROCESSES_HELP)
         v = sub.add_parser("verify", help="Đối chiếu bảng tổng hợp với tính lại từ dữ liệu gốc.")
         v.add_argument("--batch", type=int, default=agg.DEFAULT_BATCH)
+        v.add_argument("--processes", type=int, default=None, help=PROCESSES_HELP)
         v.add_argument("--json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,7 +48,9 @@ class Command(BaseCommand):
             n = agg.refresh_all(options["batch"])
             self.stdout.write(f"Đã cập nhật {n} lượt hồ sơ.")
         elif action == "rebuild":
-            n = agg.rebuild(options["batch"])
+            if options["processes"] is not None and options["processes"] < 1:
+                raise CommandError("--processes phải ≥ 1.")
+            n = agg.rebuild(options["batch"], processes=options["processes"])
             with transaction.atomic():
                 audit_log(
                     actor=None,
@@ -53,7 +62,9 @@ class Command(BaseCommand):
             took = time.perf_counter() - started
             self.stdout.write(f"Đã tính lại số liệu của {n} hồ sơ trong {took:.1f} giây.")
         else:
-            report = agg.verify(options["batch"])
+            if options["processes"] is not None and options["processes"] < 1:
+                raise CommandError("--processes phải ≥ 1.")
+            report = agg.verify(options["batch"], processes=options["processes"])
             took = time.perf_counter() - started
             if options["json"]:
                 self.stdout.write(json.dumps({**asdict(report), "seconds": round(took, 3)}))
