@@ -426,7 +426,7 @@ def rebuild(
         sums: dict[Key, list[int]] = {}
         done = 0
         for ids in _dossier_batches(batch):
-            facts = derive(ids, ctx)
+            facts = derive(ids, ctx, every_in_range=True)
             DossierFact.objects.bulk_create([_fact_row(f) for f in facts], batch_size=1000)
             for fact in facts:
                 scan.add_contrib(sums, fact.contrib)
@@ -513,7 +513,7 @@ def full_scan(
     ctx = _Context()
     n = 0
     for ids in _dossier_batches(batch):
-        for fact in derive(ids, ctx):
+        for fact in derive(ids, ctx, every_in_range=True):
             scan.add_contrib(sums, fact.contrib)
             n += 1
     return {key: scan.counters_of(row) for key, row in sums.items()}, n

@@ -192,7 +192,7 @@ def run_part(k: int, lo: int, hi: int, batch: int, sums_table: str, facts_table:
     done = 0
     now = timezone.now()
     for ids in dossier_batches(batch, lo, hi):
-        facts = derive(ids, ctx)
+        facts = derive(ids, ctx, every_in_range=True)
         if facts_table is not None:
             copy_tuples(facts_table, _FACT_COLUMNS, (_fact_tuple(f, now) for f in facts))
         for fact in facts:
