@@ -7,13 +7,13 @@ verification (``motcua metrics rebuild|verify --processes``, docs/monitoring.md)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from motcua.common.errors import MotcuaError
 
 
-def in_forked_processes(tasks: list[Callable[[], Any]], *, what: str = "Mô phỏng") -> list[Any]:
+def in_forked_processes(tasks: Sequence[Callable[[], Any]], *, what: str = "Mô phỏng") -> list[Any]:
     """Run each task in a forked process of its own (own database connection) and wait for all;
     the tasks' results in their order (sent back pickled). The first failure stops the others
     and is raised here as ``MotcuaError("<what> thất bại: …")``."""

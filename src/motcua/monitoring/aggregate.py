@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from motcua.dossiers import clock
@@ -435,22 +435,8 @@ def rebuild(
                 scan.part_hook(0, done)
             if progress:
                 progress(done)
-        for model, rows in ((DailyFact, sums), (MonthlyFact, _monthly_sums(sums))):
-            model.objects.bulk_create(
-                (
-                    model(
-                        day=dt.date.fromisoformat(key[0]),
-                        agency_id=key[1],
-                        procedure_id=key[2],
-                        field_id=key[3],
-                        officer_id=key[4],
-                        channel=key[5],
-                        **scan.counters_of(row),
-                    )
-                    for key, row in sorted(rows.items())
-                ),
-                batch_size=1000,
-            )
+        _create_facts(DailyFact, sums)
+        _create_facts(MonthlyFact, _monthly_sums(sums))
         RatingDaily.objects.bulk_create(
             (
                 RatingDaily(
@@ -469,6 +455,22 @@ def rebuild(
         )
         _set_watermark(last, started)
     return done
+
+
+def _create_facts(model: FactModel, sums: dict[Key, list[int]]) -> None:
+    rows: list[Any] = [
+        model(
+            day=dt.date.fromisoformat(key[0]),
+            agency_id=key[1],
+            procedure_id=key[2],
+            field_id=key[3],
+            officer_id=key[4],
+            channel=key[5],
+            **scan.counters_of(row),
+        )
+        for key, row in sorted(sums.items())
+    ]
+    QuerySet(model).bulk_create(rows, batch_size=1000)
 
 
 def _monthly_sums(sums: dict[Key, list[int]]) -> dict[Key, list[int]]:

@@ -540,9 +540,9 @@ def differences(sums_table: str, model: Any) -> Iterator[tuple[Key, str, float, 
                 b = have[i] or 0
                 if c in FLOAT_COUNTERS:
                     if abs(a / SCALE - b) > 1e-3:
-                        yield key, c, b, a / SCALE  # type: ignore[misc]
+                        yield key, c, b, a / SCALE
                 elif a != b:
-                    yield key, c, b, a  # type: ignore[misc]
+                    yield key, c, b, a
 
 
 def read_sums(sums_table: str) -> dict[Key, dict[str, float]]:
@@ -556,5 +556,5 @@ def read_sums(sums_table: str) -> dict[Key, dict[str, float]]:
         )
         for row in cursor:
             key = (row[0].isoformat(), *row[1:6])
-            totals[key] = counters_of([int(v) for v in row[6:]])  # type: ignore[index]
+            totals[key] = counters_of([int(v) for v in row[6:]])
     return totals
