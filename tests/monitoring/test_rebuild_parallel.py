@@ -16,10 +16,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from tests.dossiers.conftest import World, at
-from tests.monitoring.helpers import resolved, sync
+from tests.monitoring.helpers import received, resolved, sync, to_appraisal
 
 from motcua.common.errors import MotcuaError
 from motcua.demo.services import demo_prepare
+from motcua.dossiers import services as sv
 from motcua.dossiers.simulation import simulate
 from motcua.integrations.simulation import (
     simulate_national_sync,
@@ -245,3 +246,34 @@ def test_sqlite_and_a_transaction_run_in_this_process(world: World) -> None:
 def test_metrics_command_refuses_zero_processes(action: str) -> None:
     with pytest.raises(CommandError, match="--processes"):
         call_command("metrics", action, "--processes", "0", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_derive_reads_a_batch_in_seven_queries(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    """``derive`` loads only the dossier columns it reads: a deferred one read per dossier would
+    add a query per dossier (the seven are the dossiers, events, components, dislikes, PAKN,
+    national syncs and pushes; calendars and versions are cached in the context)."""
+    from motcua.monitoring.facts import _Context, derive
+
+    waiting = to_appraisal(world, received(world, 4, at(2, 9)), at(2, 10))
+    waiting = sv.dossier_request_supplement_after_appraisal(
+        actor=world.specialist, dossier=waiting.code, reason="Thiếu bản vẽ", at=at(3, 9)
+    )
+    ids = sorted(
+        d.pk
+        for d in (
+            resolved(world, 1, at(2, 9), at(4, 9), returned=True),
+            resolved(world, 2, at(3, 9), at(9, 9)),
+            resolved(world, 3, at(3, 10), at(5, 9)),
+            waiting,
+        )
+    )
+    ctx = _Context()
+    first = derive(ids, ctx)
+    assert sum(f.res_hours is not None for f in first) == 3  # the calendar was used
+    assert [f.supplement_wait_from for f in first if f.dossier_id == waiting.pk] == [at(3, 9)]
+    with django_assert_num_queries(7):
+        again = derive(ids, ctx, every_in_range=True)
+    assert again == first

@@ -12,8 +12,10 @@ dossier event. One refresh runs at a time (the watermark row is locked). The wor
 :func:`refresh` as a task after the sweeps; ``motcua metrics refresh`` runs it once.
 
 **Raw path.** :func:`verify` recomputes every dossier's contribution and every day's ratings from
-the dossiers, events, components and ratings, sums them in memory and compares with the tables;
-:func:`rebuild` replaces the tables with that recomputation.
+the dossiers, events, components and ratings, sums them and compares with the tables;
+:func:`rebuild` replaces the tables with that recomputation. On PostgreSQL both run in forked
+parts over dossier-id ranges, the rebuild in staging tables swapped in at once
+(:mod:`motcua.monitoring.scan`); on SQLite in this process, the rebuild in one transaction.
 """
 
 from __future__ import annotations
@@ -372,7 +374,7 @@ def _dossier_batches(batch: int) -> Iterator[list[int]]:
     return scan.dossier_batches(batch)
 
 
-def _processes(processes: int | None) -> int:
+def effective_processes(processes: int | None) -> int:
     """Forked parts only on PostgreSQL and outside a transaction (a forked process has its own
     connection: it cannot see what the caller has not committed); else in this process."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
@@ -410,7 +412,9 @@ def rebuild(
     and swapped in at once (:mod:`motcua.monitoring.scan`). Elsewhere (SQLite) in this process and
     one transaction: the same derivation and the same integer sums."""
     if connection.vendor == "postgresql":
-        done = scan.rebuild_parallel(_processes(processes), batch, _last_ids, _set_watermark)
+        done = scan.rebuild_parallel(
+            effective_processes(processes), batch, _last_ids, _set_watermark
+        )
         if progress:
             progress(done)
         return done
@@ -506,7 +510,7 @@ def full_scan(
     """Every dossier's contribution recomputed from the raw data and summed (the raw path); in
     forked parts on PostgreSQL (:mod:`motcua.monitoring.scan`)."""
     if connection.vendor == "postgresql":
-        name, n = scan.scan_sums(_processes(processes), batch)
+        name, n = scan.scan_sums(effective_processes(processes), batch)
         try:
             return scan.read_sums(name), n
         finally:
@@ -540,7 +544,7 @@ def verify(
     report.pending_events = DossierEvent.objects.filter(id__gt=wm.event_id if wm else 0).count()
     report.daily_rows = DailyFact.objects.count()
     if connection.vendor == "postgresql":
-        name, report.dossiers = scan.scan_sums(_processes(processes), batch)
+        name, report.dossiers = scan.scan_sums(effective_processes(processes), batch)
         try:
             for model in (DailyFact, MonthlyFact):
                 for key, counter, have, want in scan.differences(name, model):

@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -58,6 +60,8 @@ from motcua.monitoring.models import (
     RatingDaily,
 )
 from motcua.ratings.models import Rating
+
+log = logging.getLogger(__name__)
 
 #: Processes of a rebuild / verification on PostgreSQL unless ``--processes`` says otherwise.
 DEFAULT_PROCESSES = min(os.cpu_count() or 1, 2)
@@ -453,15 +457,27 @@ def rebuild_parallel(
         sums_table = STAGE_PREFIX + "sums"
         _create_sums_table(sums_table)
         stages = {model: _create_stage(model) for model in _MODELS}
+        clock = time.perf_counter()
         done = run_parts(processes, batch, sums_table, stages[DossierFact], "Tính lại số liệu")
+        log.info(
+            "rebuild: %d dossiers derived in %d parts in %.1f s",
+            done,
+            processes,
+            time.perf_counter() - clock,
+        )
+        clock = time.perf_counter()
         _fill_facts(sums_table, stages[DailyFact], stages[MonthlyFact])
         _fill_ratings(stages[RatingDaily])
         _drop(sums_table)
+        log.info("rebuild: daily, monthly and rating sums in %.1f s", time.perf_counter() - clock)
+        clock = time.perf_counter()
         token = secrets.token_hex(3)
         renames = {
             model: _index_like(stages[model], model._meta.db_table, f"{token}_{m}")
             for m, model in enumerate(_MODELS)
         }
+        log.info("rebuild: keys and indexes in %.1f s", time.perf_counter() - clock)
+        clock = time.perf_counter()
         with transaction.atomic():
             finish(last, started)  # the watermark row locked first: no refresh in between
             with connection.cursor() as cursor:
@@ -470,14 +486,10 @@ def rebuild_parallel(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for model in _MODELS:
                 _swap(stages[model], model._meta.db_table, renames[model])
+        log.info("rebuild: swapped in %.2f s", time.perf_counter() - clock)
         return done
     finally:
         lock.close()
-
-
-def drop_leftovers() -> None:
-    """The staging tables of a rebuild that crashed (the next rebuild drops them too)."""
-    _drop(STAGE_PREFIX + "sums", *(_stage_name(m) for m in _MODELS))
 
 
 _MODELS: tuple[Any, ...] = (DossierFact, DailyFact, MonthlyFact, RatingDaily)
@@ -494,8 +506,8 @@ def scan_sums(processes: int, batch: int) -> tuple[str, int]:
     try:
         done = run_parts(processes, batch, name, None, "Đối chiếu số liệu")
     except BaseException:
-        connection.close()  # a failed part: a fresh connection for the clean-up
-        _drop(name)
+        if not connection.in_atomic_block:  # else the caller's rollback removes it
+            _drop(name)
         raise
     return name, done
 

@@ -1,7 +1,8 @@
 """``motcua metrics refresh|rebuild|verify`` — the monitoring aggregates (docs/monitoring.md).
 
 * ``refresh`` processes the dossier events and ratings recorded since the last run;
-* ``rebuild`` recomputes every aggregate from the dossiers (after a restore, or a change of rules);
+* ``rebuild`` recomputes every aggregate from the dossiers (after a restore, or a change of rules),
+  in ``--processes`` forked parts on PostgreSQL, swapped in at once (``monitoring.scan``);
 * ``verify`` recomputes the indicators' counts from the raw events by full scan and compares them
   with the aggregates; exits with status 1 when they differ.
 """
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from dataclasses import asdict
@@ -43,6 +45,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
+        if options["verbosity"] >= 2:  # the phases of a rebuild (``-v 2``)
+            phases = logging.getLogger("motcua.monitoring.scan")
+            phases.setLevel(logging.INFO)
+            phases.addHandler(logging.StreamHandler(self.stderr))
+            phases.propagate = False
         started = time.perf_counter()
         if action == "refresh":
             n = agg.refresh_all(options["batch"])
@@ -60,7 +67,10 @@ class Command(BaseCommand):
                     data={"dossiers": n},
                 )
             took = time.perf_counter() - started
-            self.stdout.write(f"Đã tính lại số liệu của {n} hồ sơ trong {took:.1f} giây.")
+            used = agg.effective_processes(options["processes"])
+            self.stdout.write(
+                f"Đã tính lại số liệu của {n} hồ sơ trong {took:.1f} giây ({used} tiến trình)."
+            )
         else:
             if options["processes"] is not None and options["processes"] < 1:
                 raise CommandError("--processes phải ≥ 1.")
@@ -72,7 +82,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Đã đối chiếu {report.dossiers} hồ sơ, {report.daily_rows} dòng tổng hợp, "
                     f"{report.rating_rows} dòng đánh giá, {report.feedback} phản ánh, kiến nghị "
-                    f"trong {took:.1f} giây; "
+                    f"trong {took:.1f} giây ({agg.effective_processes(options['processes'])} "
+                    "tiến trình); "
                     f"{report.pending_events} sự kiện chưa cập nhật."
                 )
                 if report.ok:
