@@ -1,7 +1,7 @@
 """The raw path in parts: ``motcua metrics rebuild`` and ``verify`` over dossier-id ranges, in
 forked processes on PostgreSQL (docs/monitoring.md, "Rebuild and verification").
 
-**Parts.** The dossiers are split into ``processes`` id ranges. Each part derives its dossiers'
+**Parts.** The dossiers are split into ``processes`` id ranges of about as many dossiers each. Each part derives its dossiers'
 facts (:func:`motcua.monitoring.facts.derive`, the one derivation of the refresh) batch by batch,
 writes the ``DossierFact`` rows by ``COPY`` into a staging table (rebuild only), and sums their
 contributions per key (day, agency, procedure, field, officer, channel) in memory, flushed by
@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -211,13 +211,18 @@ def run_part(k: int, lo: int, hi: int, batch: int, sums_table: str, facts_table:
 
 
 def id_ranges(parts: int) -> list[tuple[int, int]]:
-    """``parts`` ranges of dossier ids of about equal width (simulated and real ids are dense)."""
-    bounds = Dossier.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
-    lo, hi = bounds["lo"], bounds["hi"]
-    if lo is None:
+    """``parts`` ranges of dossier ids holding about as many dossiers each (the ids at every
+    ``count / parts``-th position, read on the primary key's index)."""
+    total = Dossier.objects.count()
+    if not total:
         return []
-    width = (hi - lo + parts) // parts
-    return [(lo + i * width, min(lo + (i + 1) * width - 1, hi)) for i in range(parts)]
+    parts = max(min(parts, total), 1)
+    ids = Dossier.objects.order_by("pk").values_list("pk", flat=True)
+    starts = [ids[k * total // parts] for k in range(parts)]
+    last = Dossier.objects.aggregate(hi=Max("pk"))["hi"]
+    return [
+        (start, (starts[k + 1] - 1) if k + 1 < parts else last) for k, start in enumerate(starts)
+    ]
 
 
 def run_parts(
