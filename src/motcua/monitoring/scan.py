@@ -1,8 +1,9 @@
 """The raw path in parts: ``motcua metrics rebuild`` and ``verify`` over dossier-id ranges, in
-forked processes on PostgreSQL (docs/monitoring.md, "Rebuild and verification").
+forked processes on PostgreSQL (docs/monitoring.md, "Rebuild and verification in parts").
 
-**Parts.** The dossiers are split into ``processes`` id ranges of about as many dossiers each. Each part derives its dossiers'
-facts (:func:`motcua.monitoring.facts.derive`, the one derivation of the refresh) batch by batch,
+**Parts.** The dossiers are split into ``processes`` id ranges of about as many dossiers each.
+Each part derives its dossiers' facts (:func:`motcua.monitoring.facts.derive`, the one
+derivation of the refresh) batch by batch,
 writes the ``DossierFact`` rows by ``COPY`` into a staging table (rebuild only), and sums their
 contributions per key (day, agency, procedure, field, officer, channel) in memory, flushed by
 ``COPY`` into an unlogged table of partial sums every :data:`FLUSH_KEYS` keys. Working hours
