@@ -5,17 +5,19 @@ created and migrated if needed):
 
 1. ``--dossiers`` simulated dossiers over ``--years`` (the engine's bulk simulator), unless the
    database already holds at least that many; ratings for a share of the ended dossiers;
-2. ``motcua metrics rebuild`` (timed) — the aggregates from scratch;
+2. ``motcua metrics rebuild --processes P`` (timed) — the aggregates from scratch, in ``P``
+   forked parts (``--processes``, default 2; docs/monitoring.md);
 3. server time of the province dashboard and of one agency's dashboard for a month and for a
    year, and of the public page (Django test client, ``--repeat`` runs, median and worst);
 4. the same province numbers by **full scan** (every dossier's facts recomputed from the raw
-   events, the raw path of ``motcua metrics verify``), and a check that they are equal;
-5. ``verify``: the number of differences (must be 0).
+   events in ``P`` parts, the raw path of ``motcua metrics verify``), and a check that they are
+   equal;
+5. ``verify --processes P`` (timed): the number of differences (must be 0).
 
 Targets (issue 6): dashboard < 300 ms, public page < 100 ms at 10 million dossiers. The machine is
 shared: run it large only on a dedicated server.
 
-    bench/metrics [--dossiers 2000] [--years 1] [--repeat 5]
+    bench/metrics [--dossiers 2000] [--years 1] [--repeat 5] [--processes 2] [--workers 2]
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--ratings", type=float, default=0.3, help="share of ended dossiers rated")
+    parser.add_argument(
+        "--processes", type=int, default=None, help="parts of rebuild / verify / full scan"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="simulator processes")
     args = parser.parse_args()
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
@@ -83,7 +89,13 @@ def main() -> None:
     if have < args.dossiers:
         print(f"Simulating {args.dossiers - have} dossiers over {args.years} year(s)…")
         t = time.perf_counter()
-        simulate(dossiers=args.dossiers - have, years=args.years, seed=have + 1, path="bulk")
+        simulate(
+            dossiers=args.dossiers - have,
+            years=args.years,
+            seed=have + 1,
+            path="bulk",
+            workers=args.workers,
+        )
         print(f"  {time.perf_counter() - t:.1f} s")
     if not Rating.objects.exists():
         ended = Dossier.objects.filter(ended_at__isnull=False).order_by("pk")
@@ -100,9 +112,16 @@ def main() -> None:
 
     total = Dossier.objects.count()
     print(f"Database: {total} dossiers; {platform.processor() or platform.machine()}")
+    import logging
+
+    phases = logging.getLogger("motcua.monitoring.scan")
+    phases.setLevel(logging.INFO)
+    phases.addHandler(logging.StreamHandler(sys.stdout))
+    phases.propagate = False
+    processes = aggregate.effective_processes(args.processes)
     t = time.perf_counter()
-    aggregate.rebuild()
-    print(f"metrics rebuild: {time.perf_counter() - t:.1f} s")
+    aggregate.rebuild(processes=processes)
+    print(f"metrics rebuild ({processes} processes): {time.perf_counter() - t:.1f} s")
 
     last = Dossier.objects.order_by("-received_at").values_list("received_at", flat=True).first()
     day = timezone.localtime(last).date() if last else timezone.localdate()
@@ -140,7 +159,7 @@ def main() -> None:
         return ind.sums(year, ind.Scope())
 
     def full_scan_numbers() -> dict[str, float]:
-        totals, _n = aggregate.full_scan()
+        totals, _n = aggregate.full_scan(processes=processes)
         out: dict[str, float] = dict.fromkeys(aggregate.COUNTERS, 0.0)
         lo, hi = year.start.isoformat(), year.end.isoformat()
         for key, row in totals.items():
@@ -156,11 +175,13 @@ def main() -> None:
     print(f"full scan {med_f:.0f} ms")
     print(f"  equal: {same}")
     t = time.perf_counter()
-    report = aggregate.verify()
+    report = aggregate.verify(processes=processes)
     print(
-        f"metrics verify: {len(report.differences)} differences, {report.dossiers} dossiers, "
-        f"{time.perf_counter() - t:.1f} s"
+        f"metrics verify ({processes} processes): {len(report.differences)} differences, "
+        f"{report.dossiers} dossiers, {time.perf_counter() - t:.1f} s"
     )
+    for line in report.differences[:10]:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -133,12 +133,17 @@ class _Format:
 
 
 def insert_rows(
-    model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 2000
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    batch_size: int = 2000,
+    table: str | None = None,
 ) -> None:
     """Insert ``objs`` (all new). On PostgreSQL with ``COPY``: the values go as the ORM would
     store them (``auto_now``/``auto_now_add`` fields take the current moment, other fields than
     the plain ones go through the field's ``pre_save``/``get_db_prep_save``; primary keys are
-    written only when every instance has one)."""
+    written only when every instance has one). ``table``: another table of the same columns
+    (a staging copy of the model's table, PostgreSQL only)."""
     if not objs:
         return
     if connection.vendor != "postgresql":
@@ -169,8 +174,8 @@ def insert_rows(
             plain_idx.append(i)
         else:
             other.append((i, f))
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+    target = connection.ops.quote_name(table or model._meta.db_table)
+    sql = f"COPY {target} ({', '.join(names)}) FROM STDIN"
     # One C-level lookup of every column's attribute per row; a missing one (deferred) is None,
     # as ``dict.get`` gives.
     take = itemgetter(*attnames) if len(attnames) > 1 else (lambda d: (d[attnames[0]],))
@@ -209,20 +214,31 @@ def insert_rows(
 
 
 def copy_tuples(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    target: type[models.Model] | str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """``COPY`` of ready-made rows into ``model``'s ``columns`` (PostgreSQL only); binary when
-    every value fits its column (a JSON column's value as :class:`~psycopg.types.json.Jsonb`)."""
-    fields: list[Any] = [model._meta.get_field(c) for c in columns]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    """``COPY`` of ready-made rows into ``columns`` (PostgreSQL only). ``target`` a model: its
+    fields' names or attribute names, binary when every value fits its column (a JSON column's
+    value as :class:`~psycopg.types.json.Jsonb`); a table name (a staging table): column names,
+    text."""
+    quote = connection.ops.quote_name
+    if isinstance(target, str):
+        names = ", ".join(quote(c) for c in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(target)} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    fields: list[Any] = [target._meta.get_field(c) for c in columns]
+    names = ", ".join(quote(f.column) for f in fields)
     fmt = _Format(fields)
     ready = []
     for row in rows:
         fmt.check(row)
         ready.append(row)
     with connection.cursor() as cursor:
-        fmt.write(cursor.cursor, f"COPY {table} ({names}) FROM STDIN", ready)
+        fmt.write(cursor.cursor, f"COPY {quote(target._meta.db_table)} ({names}) FROM STDIN", ready)
 
 
 _INSERT_SQL: dict[type[models.Model], tuple[str, list[models.Field[Any, Any]]]] = {}

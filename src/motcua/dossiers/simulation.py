@@ -58,6 +58,7 @@ from motcua.catalogue.selectors import time_limit_for
 from motcua.common.bulkload import deferred_indexes, restore_deferred_indexes
 from motcua.common.copy import insert_rows
 from motcua.common.errors import MotcuaError
+from motcua.common.forked import in_forked_processes
 from motcua.common.text import fold
 from motcua.dossiers import clock
 from motcua.dossiers import services as sv
@@ -1108,45 +1109,10 @@ def rate_returned(job: _Job, ref: Reference, *, workers: int = 1, processes: boo
 
 
 def _in_forked_processes(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Run each task in a forked process of its own (own database connection) and wait for all;
+    """Run each task in a forked process of its own and wait for all (``motcua.common.forked``);
     their results (picklable), in the tasks' order. The first failure stops the others and is
     raised here."""
-    import multiprocessing as mp
-    import queue as queue_module
-
-    from django.db import connections
-
-    connections.close_all()  # each child opens its own connection
-    ctx = mp.get_context("fork")
-    messages = ctx.Queue()
-    children = [
-        ctx.Process(target=_task_child, args=(n, task, messages), daemon=True)
-        for n, task in enumerate(tasks)
-    ]
-    for child in children:
-        child.start()
-    results: list[Any] = [None] * len(tasks)
-    failure: str | None = None
-    finished = 0
-    while finished < len(children) and failure is None:
-        try:
-            kind, n, value = messages.get(timeout=1.0)
-        except queue_module.Empty:
-            if any(c.exitcode not in (None, 0) for c in children):
-                failure = "một tiến trình mô phỏng đã dừng bất thường"
-            continue
-        finished += 1
-        if kind == "error":
-            failure = str(value)
-        else:
-            results[n] = value
-    for child in children:
-        child.join(timeout=None if failure is None else 5)
-        if child.is_alive():  # pragma: no cover - only after a failure elsewhere
-            child.terminate()
-    if failure is not None:
-        raise MotcuaError(f"Mô phỏng thất bại: {failure}")
-    return results
+    return in_forked_processes(tasks, what="Mô phỏng")
 
 
 def run_tasks(tasks: list[Callable[[], Any]], *, processes: bool) -> list[Any]:
@@ -1155,17 +1121,6 @@ def run_tasks(tasks: list[Callable[[], Any]], *, processes: bool) -> list[Any]:
     if processes and len(tasks) > 1 and connection.vendor == "postgresql":
         return _in_forked_processes(tasks)
     return [task() for task in tasks]
-
-
-def _task_child(n: int, task: Callable[[], Any], messages: Any) -> None:  # pragma: no cover
-    from django.db import connections
-
-    try:
-        messages.put(("done", n, task()))
-    except BaseException as exc:
-        messages.put(("error", n, f"{type(exc).__name__}: {exc}"))
-    finally:
-        connections.close_all()
 
 
 def _record_ratings(planned: list[PlannedRating], ref: Reference) -> None:

@@ -12,8 +12,10 @@ dossier event. One refresh runs at a time (the watermark row is locked). The wor
 :func:`refresh` as a task after the sweeps; ``motcua metrics refresh`` runs it once.
 
 **Raw path.** :func:`verify` recomputes every dossier's contribution and every day's ratings from
-the dossiers, events, components and ratings, sums them in memory and compares with the tables;
-:func:`rebuild` replaces the tables with that recomputation.
+the dossiers, events, components and ratings, sums them and compares with the tables;
+:func:`rebuild` replaces the tables with that recomputation. On PostgreSQL both run in forked
+parts over dossier-id ranges, the rebuild in staging tables swapped in at once
+(:mod:`motcua.monitoring.scan`); on SQLite in this process, the rebuild in one transaction.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from motcua.dossiers import clock
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import DossierEvent
 from motcua.feedback.models import Feedback
 from motcua.integrations.models import NationalSync, ResultStorePush
+from motcua.monitoring import scan
 from motcua.monitoring.facts import Fact, _Context, derive
 from motcua.monitoring.feedback import verify as feedback_verify
 from motcua.monitoring.models import (
@@ -368,42 +371,123 @@ def refresh_all(batch: int = DEFAULT_BATCH) -> int:
 
 
 def _dossier_batches(batch: int) -> Iterator[list[int]]:
-    last = 0
-    while True:
-        ids = list(
-            Dossier.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+    return scan.dossier_batches(batch)
+
+
+def effective_processes(processes: int | None) -> int:
+    """Forked parts only on PostgreSQL and outside a transaction (a forked process has its own
+    connection: it cannot see what the caller has not committed); else in this process."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(processes or scan.DEFAULT_PROCESSES, 1)
+
+
+def _last_ids() -> dict[str, int]:
+    return {
+        "event_id": DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0,
+        "rating_id": Rating.objects.aggregate(m=Max("id"))["m"] or 0,
+        "sync_id": NationalSync.objects.aggregate(m=Max("id"))["m"] or 0,
+        "push_id": ResultStorePush.objects.aggregate(m=Max("id"))["m"] or 0,
+    }
+
+
+def _set_watermark(last: dict[str, int], started: dt.datetime) -> None:
+    """The watermark at the ids read before the recomputation, ``refreshed_at`` at its start:
+    the next refresh re-derives what changed meanwhile (idempotent)."""
+    wm = _watermark()
+    for name, value in last.items():
+        setattr(wm, name, value)
+    wm.refreshed_at = started
+    wm.save()
+
+
+def rebuild(
+    batch: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
+) -> int:
+    """Replace every aggregate with a recomputation from the dossiers; the dossiers processed.
+
+    On PostgreSQL: in ``processes`` forked parts over dossier-id ranges, built in staging tables
+    and swapped in at once (:mod:`motcua.monitoring.scan`). Elsewhere (SQLite) in this process and
+    one transaction: the same derivation and the same integer sums."""
+    if connection.vendor == "postgresql":
+        done = scan.rebuild_parallel(
+            effective_processes(processes), batch, _last_ids, _set_watermark
         )
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
-def rebuild(batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None) -> int:
-    """Replace every aggregate with a recomputation from the dossiers; the dossiers processed."""
+        if progress:
+            progress(done)
+        return done
     with transaction.atomic():
-        wm = _watermark()
-        last_event = DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0
-        last_rating = Rating.objects.aggregate(m=Max("id"))["m"] or 0
-        last_sync = NationalSync.objects.aggregate(m=Max("id"))["m"] or 0
-        last_push = ResultStorePush.objects.aggregate(m=Max("id"))["m"] or 0
+        _watermark()  # locked: no refresh in between
+        started = timezone.now()
+        last = _last_ids()
         DailyFact.objects.all().delete()
         MonthlyFact.objects.all().delete()
         DossierFact.objects.all().delete()
         RatingDaily.objects.all().delete()
         ctx = _Context()
+        sums: dict[Key, list[int]] = {}
         done = 0
         for ids in _dossier_batches(batch):
-            done += refresh_dossiers(ids, ctx)
+            facts = derive(ids, ctx, every_in_range=True)
+            DossierFact.objects.bulk_create([_fact_row(f) for f in facts], batch_size=1000)
+            for fact in facts:
+                scan.add_contrib(sums, fact.contrib)
+            done += len(facts)
+            if scan.part_hook is not None:
+                scan.part_hook(0, done)
             if progress:
                 progress(done)
-        recompute_rating_days(
-            clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)
+        _create_facts(DailyFact, sums)
+        _create_facts(MonthlyFact, _monthly_sums(sums))
+        RatingDaily.objects.bulk_create(
+            (
+                RatingDaily(
+                    day=d,
+                    agency_id=a,
+                    officer_id=o,
+                    procedure_id=p,
+                    field_id=f,
+                    ratings=n,
+                    satisfied=s,
+                    points_sum=pts,
+                )
+                for (d, a, o, p, f), (n, s, pts) in sorted(scan.ratings_by_day().items())
+            ),
+            batch_size=1000,
         )
-        wm.event_id, wm.rating_id, wm.refreshed_at = last_event, last_rating, timezone.now()
-        wm.sync_id, wm.push_id = last_sync, last_push
-        wm.save()
+        _set_watermark(last, started)
     return done
+
+
+def _create_facts(model: FactModel, sums: dict[Key, list[int]]) -> None:
+    rows: list[Any] = [
+        model(
+            day=dt.date.fromisoformat(key[0]),
+            agency_id=key[1],
+            procedure_id=key[2],
+            field_id=key[3],
+            officer_id=key[4],
+            channel=key[5],
+            **scan.counters_of(row),
+        )
+        for key, row in sorted(sums.items())
+    ]
+    QuerySet(model).bulk_create(rows, batch_size=1000)
+
+
+def _monthly_sums(sums: dict[Key, list[int]]) -> dict[Key, list[int]]:
+    out: dict[Key, list[int]] = {}
+    for key, row in sums.items():
+        mkey = (key[0][:8] + "01", *key[1:])
+        target = out.get(mkey)
+        if target is None:
+            out[mkey] = list(row)
+        else:
+            for i, value in enumerate(row):
+                target[i] += value
+    return out
 
 
 @dataclass
@@ -420,51 +504,57 @@ class VerifyReport:
         return not self.differences
 
 
-def full_scan(batch: int = DEFAULT_BATCH) -> tuple[dict[Key, dict[str, float]], int]:
-    """Every dossier's contribution recomputed from the raw data and summed (the raw path)."""
-    totals: dict[Key, dict[str, float]] = {}
+def full_scan(
+    batch: int = DEFAULT_BATCH, processes: int | None = None
+) -> tuple[dict[Key, dict[str, float]], int]:
+    """Every dossier's contribution recomputed from the raw data and summed (the raw path); in
+    forked parts on PostgreSQL (:mod:`motcua.monitoring.scan`)."""
+    if connection.vendor == "postgresql":
+        name, n = scan.scan_sums(effective_processes(processes), batch)
+        try:
+            return scan.read_sums(name), n
+        finally:
+            scan.drop_sums(name)
+    sums: dict[Key, list[int]] = {}
     ctx = _Context()
     n = 0
     for ids in _dossier_batches(batch):
-        for fact in derive(ids, ctx):
-            _accumulate(totals, fact.contrib)
+        for fact in derive(ids, ctx, every_in_range=True):
+            scan.add_contrib(sums, fact.contrib)
             n += 1
-    return totals, n
+    return {key: scan.counters_of(row) for key, row in sums.items()}, n
 
 
-def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
-    """Compare ``DailyFact`` and ``RatingDaily`` with a recomputation from the raw data."""
+def _difference(model: FactModel, key: Key, counter: str, have: float, want: float) -> str:
+    return (
+        f"{model._meta.verbose_name} {key[0]} cơ quan {key[1]} thủ tục {key[2]} "
+        f"lĩnh vực {key[3]} cán bộ {key[4]} {key[5]}: {counter} tổng hợp {have} ≠ "
+        f"tính lại {want}"
+    )
+
+
+def verify(
+    batch: int = DEFAULT_BATCH, limit: int = 50, processes: int | None = None
+) -> VerifyReport:
+    """Compare ``DailyFact``, ``MonthlyFact`` and ``RatingDaily`` with a recomputation from the
+    raw data. On PostgreSQL the dossiers are scanned in forked parts and the sums compared in
+    SQL (:mod:`motcua.monitoring.scan`); elsewhere in memory."""
     report = VerifyReport()
     wm = Watermark.objects.filter(name=WATERMARK).first()
     report.pending_events = DossierEvent.objects.filter(id__gt=wm.event_id if wm else 0).count()
-    totals, report.dossiers = full_scan(batch)
-    for model, want_all in ((DailyFact, totals), (MonthlyFact, monthly(totals))):
-        stored: dict[Key, dict[str, float]] = {}
-        for row in model.objects.all().iterator(chunk_size=5000):
-            key = (
-                row.day.isoformat(),
-                row.agency_id,
-                row.procedure_id,
-                row.field_id,
-                row.officer_id,
-                row.channel,
-            )
-            stored[key] = {c: getattr(row, c) for c in COUNTERS if getattr(row, c)}
-            if model is DailyFact:
-                report.daily_rows += 1
-        for key in sorted(set(want_all) | set(stored)):
-            want = {c: v for c, v in want_all.get(key, {}).items() if abs(v) > 1e-6}
-            have = stored.get(key, {})
-            for counter in sorted(set(want) | set(have)):
-                a, b = want.get(counter, 0), have.get(counter, 0)
-                if abs(a - b) > 1e-3:
-                    report.differences.append(
-                        f"{model._meta.verbose_name} {key[0]} cơ quan {key[1]} thủ tục {key[2]} "
-                        f"lĩnh vực {key[3]} cán bộ {key[4]} {key[5]}: {counter} tổng hợp {b} ≠ "
-                        f"tính lại {a}"
-                    )
-    days = {clock.local_day(at) for at in Rating.objects.values_list("created_at", flat=True)}
-    want_r = {(d, *k): v for d in days for k, v in ratings_of_day(d).items()}
+    report.daily_rows = DailyFact.objects.count()
+    if connection.vendor == "postgresql":
+        name, report.dossiers = scan.scan_sums(effective_processes(processes), batch)
+        try:
+            for model in (DailyFact, MonthlyFact):
+                for key, counter, have, want in scan.differences(name, model):
+                    report.differences.append(_difference(model, key, counter, have, want))
+        finally:
+            scan.drop_sums(name)
+    else:
+        totals, report.dossiers = full_scan(batch)
+        _compare_in_memory(report, totals)
+    want_r = scan.ratings_by_day()
     have_r: dict[tuple[Any, ...], tuple[int, int, int]] = {}
     for r in RatingDaily.objects.all():
         have_r[(r.day, r.agency_id, r.officer_id, r.procedure_id, r.field_id)] = (
@@ -485,6 +575,28 @@ def verify(batch: int = DEFAULT_BATCH, limit: int = 50) -> VerifyReport:
         extra = len(report.differences) - limit
         report.differences = [*report.differences[:limit], f"… và {extra} khác biệt nữa"]
     return report
+
+
+def _compare_in_memory(report: VerifyReport, totals: dict[Key, dict[str, float]]) -> None:
+    for model, want_all in ((DailyFact, totals), (MonthlyFact, monthly(totals))):
+        stored: dict[Key, dict[str, float]] = {}
+        for row in model.objects.all().iterator(chunk_size=5000):
+            key = (
+                row.day.isoformat(),
+                row.agency_id,
+                row.procedure_id,
+                row.field_id,
+                row.officer_id,
+                row.channel,
+            )
+            stored[key] = {c: getattr(row, c) for c in COUNTERS if getattr(row, c)}
+        for key in sorted(set(want_all) | set(stored)):
+            want = {c: v for c, v in want_all.get(key, {}).items() if abs(v) > 1e-6}
+            have = stored.get(key, {})
+            for counter in sorted(set(want) | set(have)):
+                a, b = want.get(counter, 0), have.get(counter, 0)
+                if abs(a - b) > 1e-3:
+                    report.differences.append(_difference(model, key, counter, b, a))
 
 
 def contributions_total(contribs: Sequence[dict[str, Any]]) -> dict[Key, dict[str, float]]:
