@@ -13,6 +13,7 @@ from tests.dossiers.conftest import World, at
 from tests.monitoring.helpers import received, resolved, sync
 
 from motcua.audit.models import AuditEntry
+from motcua.catalogue.models import TimeLimit
 from motcua.monitoring.models import ExportJob
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,19 @@ def test_dashboard_queries_do_not_grow_with_dossiers(data: World) -> None:
     with CaptureQueriesContext(connection) as second:
         c.get("/giam-sat/?ky=2026-03")
     assert len(second) == len(first)
+
+
+def test_dashboard_reads_the_catalogue_and_the_ratings_once(data: World) -> None:
+    """The scorecard's catalogue counts (QĐ 766 1.3, 3.1) and rating sums serve the score trend
+    and the satisfaction panel too: read once per page (≈ 50 ms of 225 at 1 M dossiers)."""
+    with CaptureQueriesContext(connection) as q:
+        r = client_for(data.director).get("/giam-sat/?ky=2026")
+    assert r.status_code == 200
+    sql = [x["sql"] for x in q.captured_queries]
+    # catalogue_counts prefetches each version's time limits (nothing else on the page does).
+    limits = TimeLimit._meta.db_table
+    assert sum(f'FROM "{limits}"' in s for s in sql) == 1
+    assert sum('SUM("monitoring_ratingdaily"."points_sum")' in s for s in sql) == 1
 
 
 def test_public_page_needs_no_sign_in(data: World, client: Client) -> None:

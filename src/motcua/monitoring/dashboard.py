@@ -23,6 +23,7 @@ from motcua.catalogue.models import Field
 from motcua.dossiers.models import Dossier
 from motcua.monitoring.indicators import (
     OPERATIONAL,
+    CatalogueCounts,
     Numbers,
     Period,
     Scope,
@@ -110,10 +111,12 @@ def trend(period: Period, scope: Scope, months: int = 12) -> list[MonthRow]:
     return out
 
 
-def score_trend(period: Period, scope: Scope, months: int = 12) -> list[tuple[str, Decimal]]:
+def score_trend(
+    period: Period, scope: Scope, months: int = 12, *, catalogue: CatalogueCounts | None = None
+) -> list[tuple[str, Decimal]]:
     """The QĐ 766 total score of each of the ``months`` months ending with the period's last
     month (the scorecard of each month from two grouped queries, the month-start snapshots and
-    the catalogue counts read once)."""
+    the catalogue counts read once — or given: the page has them already)."""
     ps = period.previous_months(months)
     span = Period(ps[0].start, ps[-1].end, "")
     counters = grouped(span, scope, (), {f"x_{c}": Sum(c) for c in COUNTERS}, by_month=True)
@@ -129,7 +132,8 @@ def score_trend(period: Period, scope: Scope, months: int = 12) -> list[tuple[st
         .values("day")
         .annotate(n=Sum("open_start"), late=Sum("overdue_start"))
     }
-    catalogue = catalogue_counts(scope)
+    if catalogue is None:
+        catalogue = catalogue_counts(scope)
     published = rows_for(scope, ps[-1].end)
     now = timezone.now()
     out = []

@@ -136,7 +136,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (_("Hài lòng (đánh giá)"), [m.satisfied for m in months]),
         ],
     )
-    scores = db.score_trend(period, scope)
+    scores = db.score_trend(period, scope, catalogue=numbers.catalogue)
     score_svg = svg.line_chart(
         _("Tổng điểm QĐ 766 theo tháng (trên 100)"),
         [label for label, _v in scores],
@@ -178,7 +178,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": db.oldest_overdue(scope),
         "overdue_steps": db.overdue_by_step(scope),
         "coming_due": db.coming_due(scope),
-        "ratings": ind.rating_sums(period, scope),
+        "ratings": numbers.ratings,  # read once, with the scorecard's numbers
         "queue": monitoring_panel(
             scope.agency_ids, period.start, period.end, officer_id=scope.officer_id
         ),
