@@ -306,3 +306,34 @@ def test_a_refresh_during_the_rebuild_is_replaced_then_caught_up(world: World) -
     report = agg.verify(processes=2)
     assert report.differences == []
     assert report.pending_events == 0
+
+
+def _verify_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND starts_with(tablename, %s)",
+            [scan.VERIFY_PREFIX],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@postgres_only
+def test_verify_drops_the_tables_of_runs_killed_hard_not_of_runs_alive(world: World) -> None:
+    """A verification killed hard (its process gone, its lock with it) leaves its partial-sums
+    table; the next run drops it. A table whose run still holds its lock stays."""
+    received(world, 1, at(2, 9))
+    sync()
+    orphan = f"{scan.VERIFY_PREFIX}999999_dead01"
+    alive = f"{scan.VERIFY_PREFIX}999998_live01"
+    scan._create_sums_table(orphan)
+    scan._create_sums_table(alive)
+    holder = scan._hold(alive)  # a run in another process, still working
+    try:
+        report = agg.verify(processes=2)
+        assert report.differences == []
+        assert _verify_tables() == {alive}  # the orphan dropped, the live run's kept, ours gone
+    finally:
+        holder.close()
+    agg.verify(processes=1)
+    assert _verify_tables() == set()  # its run ended without dropping it: an orphan now

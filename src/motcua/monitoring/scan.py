@@ -504,22 +504,80 @@ _MODELS: tuple[Any, ...] = (DossierFact, DailyFact, MonthlyFact, RatingDaily)
 # --- verification -----------------------------------------------------------------------------
 
 
+#: ``pg_advisory_lock(class, key)`` class of the verification runs' tables: each run holds the
+#: lock keyed by its table's name while the table lives, on a connection of its own.
+VERIFY_LOCK_CLASS = 0x6D6F6E76  # "monv"
+VERIFY_PREFIX = STAGE_PREFIX + "verify_"
+_VERIFY_HOLDERS: dict[str, Any] = {}
+
+
+def _hold(name: str) -> Any:
+    """A connection of its own holding the lock of the table ``name`` (released when the run
+    drops its table, or by PostgreSQL when the process dies, however it dies)."""
+    raw = connection.get_new_connection(connection.get_connection_params())
+    raw.autocommit = True
+    raw.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [VERIFY_LOCK_CLASS, name])
+    return raw
+
+
+def drop_orphan_sums(holder: Any) -> list[str]:
+    """Drop the partial-sums tables of verification runs that ended without dropping theirs (a
+    process killed hard): those whose lock nobody holds. The names dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND starts_with(tablename, %s)",
+            [VERIFY_PREFIX],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    dropped = []
+    for name in names:
+        free = holder.execute(
+            "SELECT pg_try_advisory_lock(%s, hashtext(%s))", [VERIFY_LOCK_CLASS, name]
+        ).fetchone()[0]
+        if free:
+            try:
+                _drop(name)
+                dropped.append(name)
+            finally:
+                holder.execute(
+                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [VERIFY_LOCK_CLASS, name]
+                )
+    if dropped:
+        log.warning("verify: dropped the tables of runs that ended without: %s", dropped)
+    return dropped
+
+
 def scan_sums(processes: int, batch: int) -> tuple[str, int]:
     """Every dossier's contribution, in parts, into a partial-sums table of this run's own:
-    (its name, the dossiers). The caller drops it (:func:`drop_sums`)."""
-    name = f"{STAGE_PREFIX}verify_{os.getpid()}_{secrets.token_hex(3)}"
-    _create_sums_table(name)
+    (its name, the dossiers). The caller drops it (:func:`drop_sums`). The run holds its
+    table's lock from before the table exists, so another run never takes it for an orphan."""
+    name = f"{VERIFY_PREFIX}{os.getpid()}_{secrets.token_hex(3)}"
+    holder = _VERIFY_HOLDERS[name] = _hold(name)
     try:
+        if not connection.in_atomic_block:  # the caller's transaction could not drop them
+            drop_orphan_sums(holder)
+        _create_sums_table(name)
         done = run_parts(processes, batch, name, None, "Đối chiếu số liệu")
     except BaseException:
         if not connection.in_atomic_block:  # else the caller's rollback removes it
             _drop(name)
+        _release(name)
         raise
     return name, done
 
 
+def _release(name: str) -> None:
+    holder = _VERIFY_HOLDERS.pop(name, None)
+    if holder is not None:
+        holder.close()
+
+
 def drop_sums(name: str) -> None:
-    _drop(name)
+    try:
+        _drop(name)
+    finally:
+        _release(name)
 
 
 def differences(sums_table: str, model: Any) -> Iterator[tuple[Key, str, float, float]]:
