@@ -1095,31 +1095,22 @@ def rate_returned(job: _Job, ref: Reference, *, workers: int = 1, processes: boo
             parts: list[list[PlannedRating]] = [[] for _ in range(workers)]
             for p in planned:
                 parts[chain_for("rating", str(p.pk), chains) % workers].append(p)
-            if processes and connection.vendor == "postgresql":
-                _in_forked_processes(
-                    [functools.partial(write_ratings, part, batch=job.batch) for part in parts]
-                )
-            else:
-                for part in parts:
-                    write_ratings(part, batch=job.batch)
+            run_tasks(
+                [functools.partial(write_ratings, part, batch=job.batch) for part in parts],
+                processes=processes,
+            )
     else:
         _record_ratings(planned, ref)
     _reset_rating_keys()
     return len(planned)
 
 
-def _in_forked_processes(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Run each task in a forked process of its own and wait for all (``motcua.common.forked``);
-    their results (picklable), in the tasks' order. The first failure stops the others and is
-    raised here."""
-    return in_forked_processes(tasks, what="Mô phỏng")
-
-
 def run_tasks(tasks: list[Callable[[], Any]], *, processes: bool) -> list[Any]:
     """Run ``tasks`` in forked processes at once (``processes``, on PostgreSQL, more than one
-    task) or one after the other here; their results in order."""
+    task; ``motcua.common.forked``, the first failure raised here) or one after the other
+    here; their results in order."""
     if processes and len(tasks) > 1 and connection.vendor == "postgresql":
-        return _in_forked_processes(tasks)
+        return in_forked_processes(tasks, what="Mô phỏng")
     return [task() for task in tasks]
 
 

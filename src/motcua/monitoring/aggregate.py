@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from motcua.dossiers import clock
@@ -211,45 +211,32 @@ RatingKey = tuple[int, int, int, int]  # agency, officer, procedure, field
 
 def ratings_of_day(day: dt.date) -> dict[RatingKey, tuple[int, int, int]]:
     """Ratings of one local day per (agency, officer, procedure, field): count, satisfied, TT01
-    points. The procedure and field are those of the rated dossier's procedure version (as in
-    ``DossierFact``), 0 for a rating without a dossier (a queue ticket, the counter)."""
-    start, end = _local_bounds(day)
-    rows = (
-        Rating.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values(
-            "agency_id",
-            "officer_id",
-            "dossier__procedure_version__procedure_id",
-            "dossier__procedure_version__field_id",
-        )
-        .annotate(n=Count("id"), sat=Count("id", filter=Q(satisfied=True)), pts=Sum("points"))
+    points (:func:`motcua.monitoring.scan.ratings_by_day` over that day)."""
+    return {key[1:]: value for key, value in scan.ratings_by_day(*_local_bounds(day)).items()}
+
+
+def rating_row(key: tuple[Any, ...], value: tuple[int, int, int]) -> RatingDaily:
+    """The ``RatingDaily`` row of a (day, agency, officer, procedure, field) key and its
+    (count, satisfied, points)."""
+    day, agency, officer, procedure, field_id = key
+    ratings, satisfied, points = value
+    return RatingDaily(
+        day=day,
+        agency_id=agency,
+        officer_id=officer,
+        procedure_id=procedure,
+        field_id=field_id,
+        ratings=ratings,
+        satisfied=satisfied,
+        points_sum=points,
     )
-    return {
-        (
-            r["agency_id"] or 0,
-            r["officer_id"] or 0,
-            r["dossier__procedure_version__procedure_id"] or 0,
-            r["dossier__procedure_version__field_id"] or 0,
-        ): (r["n"], r["sat"], r["pts"] or 0)
-        for r in rows
-    }
 
 
 def recompute_rating_days(days: Iterable[dt.date]) -> None:
     for day in sorted(set(days)):
         RatingDaily.objects.filter(day=day).delete()
         RatingDaily.objects.bulk_create(
-            RatingDaily(
-                day=day,
-                agency_id=a,
-                officer_id=o,
-                procedure_id=p,
-                field_id=f,
-                ratings=n,
-                satisfied=s,
-                points_sum=pts,
-            )
-            for (a, o, p, f), (n, s, pts) in ratings_of_day(day).items()
+            rating_row((day, *key), value) for key, value in ratings_of_day(day).items()
         )
 
 
@@ -442,20 +429,7 @@ def rebuild(
         _create_facts(DailyFact, sums)
         _create_facts(MonthlyFact, _monthly_sums(sums))
         RatingDaily.objects.bulk_create(
-            (
-                RatingDaily(
-                    day=d,
-                    agency_id=a,
-                    officer_id=o,
-                    procedure_id=p,
-                    field_id=f,
-                    ratings=n,
-                    satisfied=s,
-                    points_sum=pts,
-                )
-                for (d, a, o, p, f), (n, s, pts) in sorted(scan.ratings_by_day().items())
-            ),
-            batch_size=1000,
+            (rating_row(k, v) for k, v in sorted(scan.ratings_by_day().items())), batch_size=1000
         )
         _set_watermark(last, started)
     return done

@@ -310,12 +310,21 @@ def _fill_facts(sums_table: str, daily: str, monthly: str) -> None:
         )
 
 
-def ratings_by_day() -> dict[tuple[Any, ...], tuple[int, int, int]]:
-    """Every day's ratings per (day, agency, officer, procedure, field) in one query: what
-    :func:`motcua.monitoring.aggregate.ratings_of_day` gives day by day."""
+def ratings_by_day(
+    start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    """The ratings recorded from ``start`` to before ``end`` (default: all) per local day,
+    agency, officer, procedure and field, in one query: count, satisfied, TT01 points. The
+    procedure and field are those of the rated dossier's procedure version (as in
+    ``DossierFact``), 0 for a rating without a dossier (a queue ticket, the counter)."""
     zone = timezone.get_default_timezone()
+    ratings = Rating.objects.all()
+    if start is not None:
+        ratings = ratings.filter(created_at__gte=start)
+    if end is not None:
+        ratings = ratings.filter(created_at__lt=end)
     rows = (
-        Rating.objects.annotate(local_day=TruncDate("created_at", tzinfo=zone))
+        ratings.annotate(local_day=TruncDate("created_at", tzinfo=zone))
         .values(
             "local_day",
             "agency_id",
