@@ -50,13 +50,16 @@ class Command(BaseCommand):
             phases.setLevel(logging.INFO)
             phases.addHandler(logging.StreamHandler(self.stderr))
             phases.propagate = False
+        processes = options.get("processes")
+        if processes is not None and processes < 1:
+            raise CommandError(
+                f"Số tiến trình (--processes) phải từ 1 trở lên, không phải {processes}."
+            )
         started = time.perf_counter()
         if action == "refresh":
             n = agg.refresh_all(options["batch"])
             self.stdout.write(f"Đã cập nhật {n} lượt hồ sơ.")
         elif action == "rebuild":
-            if options["processes"] is not None and options["processes"] < 1:
-                raise CommandError("--processes phải ≥ 1.")
             n = agg.rebuild(options["batch"], processes=options["processes"])
             with transaction.atomic():
                 audit_log(
@@ -72,8 +75,6 @@ class Command(BaseCommand):
                 f"Đã tính lại số liệu của {n} hồ sơ trong {took:.1f} giây ({used} tiến trình)."
             )
         else:
-            if options["processes"] is not None and options["processes"] < 1:
-                raise CommandError("--processes phải ≥ 1.")
             report = agg.verify(options["batch"], processes=options["processes"])
             took = time.perf_counter() - started
             if options["json"]:
