@@ -12,10 +12,11 @@ import uuid
 import pytest
 from django.db import connection
 from django.db.models import GenericIPAddressField
+from django.db.models.fields.files import FieldFile
 from tests.dossiers.conftest import World
 
 from motcua.common.copy import _Format, insert_rows
-from motcua.dossiers.models import ClockEvent, ClockKind, Dossier, DossierEvent
+from motcua.dossiers.models import ClockEvent, ClockKind, Dossier, DossierDocument, DossierEvent
 from motcua.dossiers.workflow import Action, DossierStatus
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,37 @@ def test_rows_going_as_text_are_still_written(world: World) -> None:
     assert list(
         ClockEvent.objects.filter(dossier=d, seq__gte=300).order_by("seq").values_list("seq")
     ) == [(300,), (301,)]
+
+
+@needs_postgres
+def test_file_columns_are_written_as_the_orm_writes_them_without_a_fieldfile_per_row(
+    world: World,
+) -> None:
+    """No file, a stored name and a file to store: the same values as ``bulk_create``; the
+    first two leave the instance as it was (no ``FieldFile``, which is a reference cycle)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    d = world.receive()
+
+    def rows(names: list[str]) -> list[DossierDocument]:
+        return [
+            DossierDocument(dossier_id=d.pk, name=names[0]),
+            DossierDocument(dossier_id=d.pk, name=names[1], file="ho-so/da-luu.pdf"),
+            DossierDocument(
+                dossier_id=d.pk, name=names[2], file=ContentFile(b"%PDF-1.4", name="quet.pdf")
+            ),
+        ]
+
+    copied = rows(["copy-none", "copy-name", "copy-file"])
+    insert_rows(DossierDocument, copied)
+    DossierDocument.objects.bulk_create(rows(["orm-none", "orm-name", "orm-file"]))
+    assert type(copied[0].__dict__["file"]) is not FieldFile
+    assert copied[1].__dict__["file"] == "ho-so/da-luu.pdf"
+    written = dict(DossierDocument.objects.filter(dossier=d).values_list("name", "file"))
+    assert written["copy-none"] == written["orm-none"] == ""
+    assert written["copy-name"] == written["orm-name"] == "ho-so/da-luu.pdf"
+    assert written["copy-file"].endswith(".pdf")
+    assert written["orm-file"].endswith(".pdf")
+    with default_storage.open(written["copy-file"]) as stored:
+        assert stored.read() == b"%PDF-1.4"
