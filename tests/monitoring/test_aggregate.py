@@ -12,7 +12,7 @@ from tests.monitoring.helpers import decide, received, resolved, sync, to_apprai
 
 from motcua.dossiers import services as sv
 from motcua.monitoring import aggregate as agg
-from motcua.monitoring.models import DailyFact, DossierFact, RatingDaily, Watermark
+from motcua.monitoring.models import DailyFact, DossierFact, RatingDaily, RatingMonthly, Watermark
 from motcua.ratings.services import rating_record
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +42,15 @@ def test_incremental_equals_rebuild_and_verify_is_clean(world: World) -> None:
     assert report.pending_events == 0
     incremental = table()
     ratings = list(RatingDaily.objects.values_list("day", "ratings", "satisfied"))
+    rollup = list(RatingMonthly.objects.values_list("day", "ratings", "satisfied", "points_sum"))
+    assert [r[:3] for r in rollup] == [(r[0].replace(day=1), *r[1:]) for r in ratings]
     agg.rebuild()
     assert table() == incremental
     assert list(RatingDaily.objects.values_list("day", "ratings", "satisfied")) == ratings
+    assert (
+        list(RatingMonthly.objects.values_list("day", "ratings", "satisfied", "points_sum"))
+        == rollup
+    )
     assert DossierFact.objects.count() == 2
 
 

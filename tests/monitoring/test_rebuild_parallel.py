@@ -35,6 +35,7 @@ from motcua.monitoring.models import (
     DossierFact,
     MonthlyFact,
     RatingDaily,
+    RatingMonthly,
     Watermark,
 )
 
@@ -57,9 +58,29 @@ def postgres_only(fn: Any) -> Any:
     return fn
 
 
+_RATING = ("day", "agency_id", "officer_id", "procedure_id", "field_id")
+_RATING_VALUES = ("ratings", "satisfied", "points_sum")
+
+
+def rating_rollup_of_daily() -> list[tuple[Any, ...]]:
+    """``RatingDaily`` summed per month in Python: what ``RatingMonthly`` must hold."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for row in RatingDaily.objects.values_list(*_RATING, *_RATING_VALUES):
+        key = (row[0].replace(day=1), *row[1:5])
+        target = sums.setdefault(key, [0, 0, 0])
+        for i, value in enumerate(row[5:]):
+            target[i] += value
+    return sorted((*key, *values) for key, values in sums.items())
+
+
 def tables() -> dict[str, Any]:
-    """Every aggregate's contents, without row ids and ``refreshed_at`` (exact floats)."""
+    """Every aggregate's contents, without row ids and ``refreshed_at`` (exact floats); the
+    ratings' monthly rollup is checked against the daily rows on the way."""
     fact_fields = [f.attname for f in DossierFact._meta.concrete_fields if f.name != "refreshed_at"]
+    rating_monthly = list(
+        RatingMonthly.objects.order_by(*_RATING).values_list(*_RATING, *_RATING_VALUES)
+    )
+    assert rating_monthly == rating_rollup_of_daily()
     return {
         "facts": list(DossierFact.objects.order_by("dossier_id").values_list(*fact_fields)),
         "daily": list(DailyFact.objects.order_by(*_DIMS).values_list(*_DIMS, *COUNTERS)),
@@ -78,6 +99,7 @@ def tables() -> dict[str, Any]:
                 "points_sum",
             )
         ),
+        "rating_monthly": rating_monthly,
     }
 
 
@@ -88,7 +110,9 @@ def watermark() -> tuple[Any, ...]:
 
 def schema() -> list[tuple[str, ...]]:
     """Names and definitions of the aggregates' indexes, constraints and sequences."""
-    names = [m._meta.db_table for m in (DossierFact, DailyFact, MonthlyFact, RatingDaily)]
+    names = [
+        m._meta.db_table for m in (DossierFact, DailyFact, MonthlyFact, RatingDaily, RatingMonthly)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tablename, indexname, indexdef FROM pg_indexes "
@@ -133,6 +157,7 @@ def test_forked_rebuild_equals_one_process_and_the_incremental_refresh() -> None
     assert incremental["facts"]
     assert incremental["daily"]
     assert incremental["ratings"]
+    assert incremental["rating_monthly"]
     assert DailyFact.objects.filter(res_hours_sum__gt=0).exists()
     before = schema()
     mark_before = watermark()
@@ -199,8 +224,10 @@ def test_verify_in_two_processes_finds_a_tampered_row() -> None:
     )
     month = MonthlyFact.objects.order_by("pk").first()
     MonthlyFact.objects.filter(pk=month.pk).update(registered=month.registered + 3)
+    rated = RatingMonthly.objects.order_by("pk").first()
+    RatingMonthly.objects.filter(pk=rated.pk).update(ratings=rated.ratings + 2)
     report = agg.verify(processes=2)
-    assert len(report.differences) == 3, report.differences
+    assert len(report.differences) == 4, report.differences
     daily = [d for d in report.differences if "theo ngày" in d]
     assert any(
         f"ended_late tổng hợp {row.ended_late + 1} ≠ tính lại {row.ended_late}" in d for d in daily
@@ -210,10 +237,15 @@ def test_verify_in_two_processes_finds_a_tampered_row() -> None:
         "theo tháng" in d and f"registered tổng hợp {month.registered + 3}" in d
         for d in report.differences
     )
+    assert any(
+        "đánh giá tổng hợp theo tháng" in d
+        and f"tổng hợp ({rated.ratings + 2}, {rated.satisfied}, {rated.points_sum})" in d
+        for d in report.differences
+    )
     assert agg.verify(processes=1).differences == report.differences
     # A key missing from the table is found too; the command fails.
     DailyFact.objects.filter(pk=row.pk).delete()
-    assert len(agg.verify(processes=2).differences) > 3
+    assert len(agg.verify(processes=2).differences) > 4
     with pytest.raises(SystemExit):
         call_command("metrics", "verify", "--processes", "2", stdout=StringIO())
     call_command("metrics", "rebuild", "--processes", "2", stdout=StringIO())

@@ -6,9 +6,10 @@ between each dossier's new and stored contribution to ``DailyFact``. A dossier's
 idempotent, so the refresh re-reads the last :data:`LAG_EVENTS` events each time: an event whose
 transaction committed after a higher id had been read is still picked up. Ratings refresh the
 dossier they rate (QĐ 766 5.4 "dislike") and ``RatingDaily`` is recomputed for each day that got
-a rating. New ``NationalSync`` (QĐ 766 1.4) and ``ResultStorePush`` (4.4) rows refresh their
-dossier through their own id watermarks, with the same lag window: they arrive without a
-dossier event. One refresh runs at a time (the watermark row is locked). The worker runs
+a rating; ``RatingMonthly`` moves by the same differences (new − stored rows of those days), in
+the same transaction. New ``NationalSync`` (QĐ 766 1.4) and ``ResultStorePush`` (4.4) rows
+refresh their dossier through their own id watermarks, with the same lag window: they arrive
+without a dossier event. One refresh runs at a time (the watermark row is locked). The worker runs
 :func:`refresh` as a task after the sweeps; ``motcua metrics refresh`` runs it once.
 
 **Raw path.** :func:`verify` recomputes every dossier's contribution and every day's ratings from
@@ -44,6 +45,7 @@ from motcua.monitoring.models import (
     DossierFact,
     MonthlyFact,
     RatingDaily,
+    RatingMonthly,
     Watermark,
 )
 from motcua.ratings.models import Rating
@@ -207,6 +209,9 @@ def _local_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 RatingKey = tuple[int, int, int, int]  # agency, officer, procedure, field
+#: (day, agency, officer, procedure, field) → (count, satisfied, TT01 points).
+RatingRows = dict[tuple[Any, ...], tuple[int, int, int]]
+_RATING_VALUES = ("ratings", "satisfied", "points_sum")
 
 
 def ratings_of_day(day: dt.date) -> dict[RatingKey, tuple[int, int, int]]:
@@ -218,9 +223,13 @@ def ratings_of_day(day: dt.date) -> dict[RatingKey, tuple[int, int, int]]:
 def rating_row(key: tuple[Any, ...], value: tuple[int, int, int]) -> RatingDaily:
     """The ``RatingDaily`` row of a (day, agency, officer, procedure, field) key and its
     (count, satisfied, points)."""
+    return _rating_row(RatingDaily, key, value)
+
+
+def _rating_row(model: Any, key: tuple[Any, ...], value: tuple[int, int, int]) -> Any:
     day, agency, officer, procedure, field_id = key
     ratings, satisfied, points = value
-    return RatingDaily(
+    return model(
         day=day,
         agency_id=agency,
         officer_id=officer,
@@ -232,12 +241,80 @@ def rating_row(key: tuple[Any, ...], value: tuple[int, int, int]) -> RatingDaily
     )
 
 
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def monthly_ratings(rows: RatingRows) -> RatingRows:
+    """The same ratings keyed by the first day of their month (``RatingMonthly``)."""
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for (day, *rest), value in rows.items():
+        target = out.setdefault((_month_start(day), *rest), [0, 0, 0])
+        for i, v in enumerate(value):
+            target[i] += v
+    return {key: (v[0], v[1], v[2]) for key, v in out.items()}
+
+
+def _rating_key(row: Any) -> tuple[Any, ...]:
+    return (row.day, row.agency_id, row.officer_id, row.procedure_id, row.field_id)
+
+
 def recompute_rating_days(days: Iterable[dt.date]) -> None:
-    for day in sorted(set(days)):
+    """Recompute ``RatingDaily`` for ``days`` and move ``RatingMonthly`` by the difference
+    (new − stored rows). Call inside the transaction holding the watermark lock."""
+    days = sorted(set(days))
+    if not days:
+        return
+    deltas: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(key: tuple[Any, ...], value: tuple[int, int, int], sign: int) -> None:
+        target = deltas.setdefault((_month_start(key[0]), *key[1:]), [0, 0, 0])
+        for i, v in enumerate(value):
+            target[i] += sign * v
+
+    for row in RatingDaily.objects.filter(day__in=days):
+        add(_rating_key(row), (row.ratings, row.satisfied, row.points_sum), -1)
+    for day in days:
+        new = ratings_of_day(day)
+        for key, value in new.items():
+            add((day, *key), value, +1)
         RatingDaily.objects.filter(day=day).delete()
-        RatingDaily.objects.bulk_create(
-            rating_row((day, *key), value) for key, value in ratings_of_day(day).items()
+        RatingDaily.objects.bulk_create(rating_row((day, *k), v) for k, v in new.items())
+    _apply_rating_deltas(deltas)
+
+
+def _apply_rating_deltas(deltas: dict[tuple[Any, ...], list[int]]) -> None:
+    """Add ``deltas`` (month-start keys) to ``RatingMonthly``: rows created when missing,
+    deleted when they fall to zero ratings."""
+    deltas = {k: v for k, v in deltas.items() if any(v)}
+    if not deltas:
+        return
+    existing = {
+        _rating_key(row): row
+        for row in RatingMonthly.objects.select_for_update().filter(
+            day__in={k[0] for k in deltas}, agency_id__in={k[1] for k in deltas}
         )
+    }
+    to_create: list[RatingMonthly] = []
+    to_update: list[RatingMonthly] = []
+    to_delete: list[int] = []
+    for key, delta in deltas.items():
+        row = existing.get(key)
+        if row is None:
+            to_create.append(_rating_row(RatingMonthly, key, (delta[0], delta[1], delta[2])))
+            continue
+        for name, v in zip(_RATING_VALUES, delta, strict=True):
+            setattr(row, name, getattr(row, name) + v)
+        if not (row.ratings or row.satisfied or row.points_sum):
+            to_delete.append(row.pk)
+        else:
+            to_update.append(row)
+    if to_create:
+        RatingMonthly.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        RatingMonthly.objects.bulk_update(to_update, list(_RATING_VALUES), batch_size=1000)
+    if to_delete:
+        RatingMonthly.objects.filter(pk__in=to_delete).delete()
 
 
 def _watermark() -> Watermark:
@@ -413,6 +490,7 @@ def rebuild(
         MonthlyFact.objects.all().delete()
         DossierFact.objects.all().delete()
         RatingDaily.objects.all().delete()
+        RatingMonthly.objects.all().delete()
         ctx = _Context()
         sums: dict[Key, list[int]] = {}
         done = 0
@@ -428,8 +506,13 @@ def rebuild(
                 progress(done)
         _create_facts(DailyFact, sums)
         _create_facts(MonthlyFact, _monthly_sums(sums))
+        by_day = scan.ratings_by_day()
         RatingDaily.objects.bulk_create(
-            (rating_row(k, v) for k, v in sorted(scan.ratings_by_day().items())), batch_size=1000
+            (rating_row(k, v) for k, v in sorted(by_day.items())), batch_size=1000
+        )
+        RatingMonthly.objects.bulk_create(
+            (_rating_row(RatingMonthly, k, v) for k, v in sorted(monthly_ratings(by_day).items())),
+            batch_size=1000,
         )
         _set_watermark(last, started)
     return done
@@ -510,9 +593,10 @@ def _difference(model: FactModel, key: Key, counter: str, have: float, want: flo
 def verify(
     batch: int = DEFAULT_BATCH, limit: int = 50, processes: int | None = None
 ) -> VerifyReport:
-    """Compare ``DailyFact``, ``MonthlyFact`` and ``RatingDaily`` with a recomputation from the
-    raw data. On PostgreSQL the dossiers are scanned in forked parts and the sums compared in
-    SQL (:mod:`motcua.monitoring.scan`); elsewhere in memory."""
+    """Compare ``DailyFact``, ``MonthlyFact``, ``RatingDaily`` and ``RatingMonthly`` with a
+    recomputation from the raw data. On PostgreSQL the dossiers are scanned in forked parts and
+    the sums compared in SQL (:mod:`motcua.monitoring.scan`); elsewhere in memory. The ratings
+    are recomputed in one grouped query and compared here, per day and per month."""
     report = VerifyReport()
     wm = Watermark.objects.filter(name=WATERMARK).first()
     report.pending_events = DossierEvent.objects.filter(id__gt=wm.event_id if wm else 0).count()
@@ -528,27 +612,38 @@ def verify(
     else:
         totals, report.dossiers = full_scan(batch)
         _compare_in_memory(report, totals)
-    want_r = scan.ratings_by_day()
-    have_r: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-    for r in RatingDaily.objects.all():
-        have_r[(r.day, r.agency_id, r.officer_id, r.procedure_id, r.field_id)] = (
-            r.ratings,
-            r.satisfied,
-            r.points_sum,
-        )
-        report.rating_rows += 1
-    for rkey in sorted(set(want_r) | set(have_r)):
-        if want_r.get(rkey) != have_r.get(rkey):
-            report.differences.append(
-                f"{rkey[0]} đánh giá cơ quan {rkey[1]} cán bộ {rkey[2]} thủ tục {rkey[3]} "
-                f"lĩnh vực {rkey[4]}: tổng hợp {have_r.get(rkey)} ≠ tính lại {want_r.get(rkey)}"
-            )
+    report.rating_rows = _compare_ratings(report.differences)
     report.feedback, pakn_differences = feedback_verify()
     report.differences += pakn_differences
     if len(report.differences) > limit:
         extra = len(report.differences) - limit
         report.differences = [*report.differences[:limit], f"… và {extra} khác biệt nữa"]
     return report
+
+
+def _compare_ratings(differences: list[str]) -> int:
+    """Compare ``RatingDaily`` and ``RatingMonthly`` with the ratings recomputed in one grouped
+    query (and summed per month); the differences appended. The ``RatingDaily`` rows read."""
+    want_daily = scan.ratings_by_day()
+    daily_rows = 0
+    tables: tuple[tuple[type[RatingDaily] | type[RatingMonthly], RatingRows], ...] = (
+        (RatingDaily, want_daily),
+        (RatingMonthly, monthly_ratings(want_daily)),
+    )
+    for model, want in tables:
+        have: RatingRows = {}
+        for r in model.objects.all().iterator(chunk_size=5000):
+            have[_rating_key(r)] = (r.ratings, r.satisfied, r.points_sum)
+        if model is RatingDaily:
+            daily_rows = len(have)
+        for key in sorted(set(want) | set(have)):
+            if want.get(key) != have.get(key):
+                differences.append(
+                    f"{model._meta.verbose_name} {key[0]} cơ quan {key[1]} cán bộ {key[2]} "
+                    f"thủ tục {key[3]} lĩnh vực {key[4]}: tổng hợp {have.get(key)} ≠ "
+                    f"tính lại {want.get(key)}"
+                )
+    return daily_rows
 
 
 def _compare_in_memory(report: VerifyReport, totals: dict[Key, dict[str, float]]) -> None:

@@ -8,7 +8,9 @@
 * :class:`DailyFact` — counters per day × agency × procedure × field × officer × channel. The
   dashboards and reports read only this table (plus the few open dossiers at a period's end).
 * :class:`RatingDaily` — ratings per day × agency × officer × procedure × field (those of the
-  rated dossier, 0 for a rating without one), recomputed day by day.
+  rated dossier, 0 for a rating without one), recomputed day by day; :class:`RatingMonthly` —
+  the same per month, moved by the same differences (as :class:`MonthlyFact` for
+  :class:`DailyFact`).
 * :class:`Watermark` — how far the refresh has read the event and rating logs.
 * :class:`ExportJob` — a background report export and its progress.
 
@@ -207,7 +209,10 @@ class MonthlyFact(Facts):
         return f"{self.day:%m/%Y} {self.agency_id}/{self.procedure_id}/{self.officer_id}"
 
 
-class RatingDaily(models.Model):
+class Ratings(models.Model):
+    """Ratings per ``day`` (or per month: ``day`` is the month's first day) × agency × officer ×
+    procedure × field."""
+
     day = models.DateField("ngày")
     agency_id = models.PositiveBigIntegerField("cơ quan", default=0)
     officer_id = models.PositiveBigIntegerField("cán bộ", default=0)
@@ -218,6 +223,11 @@ class RatingDaily(models.Model):
     satisfied = models.IntegerField(default=0)
     points_sum = models.IntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
+
+class RatingDaily(Ratings):
     class Meta:
         verbose_name = "đánh giá tổng hợp theo ngày"
         verbose_name_plural = "đánh giá tổng hợp theo ngày"
@@ -231,6 +241,27 @@ class RatingDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id}/{self.officer_id}/{self.procedure_id}"
+
+
+class RatingMonthly(Ratings):
+    """The same ratings per month (``day`` = the first day of the month), kept with
+    ``RatingDaily`` in the same transactions: a period's whole months are read here, its edge
+    days from ``RatingDaily`` (as ``MonthlyFact`` for ``DailyFact``)."""
+
+    class Meta:
+        verbose_name = "đánh giá tổng hợp theo tháng"
+        verbose_name_plural = "đánh giá tổng hợp theo tháng"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency_id", "officer_id", "procedure_id", "field_id"],
+                name="monitoring_rating_monthly_key",
+            )
+        ]
+        # Index names are at most 30 characters (Django's models.E034).
+        indexes = [models.Index(fields=["agency_id", "day"], name="monitoring_rating_month_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%m/%Y} {self.agency_id}/{self.officer_id}/{self.procedure_id}"
 
 
 class Watermark(models.Model):

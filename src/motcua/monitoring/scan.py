@@ -13,19 +13,20 @@ path's ``round(…, 4)`` gives, whatever the order or the split.
 
 **Rebuild.** The parent sums the partial sums into staging copies of ``DailyFact`` and
 ``MonthlyFact`` (``INSERT … SELECT … SUM … GROUP BY``), computes ``RatingDaily`` into a staging
-copy too, gives the staging tables the real tables' keys and indexes, then **swaps** them in one
-short transaction holding the watermark row lock (so ``refresh`` cannot interleave): the old
-tables are dropped and the staging ones renamed, with their indexes', constraints' and sequences'
-names. Readers see the old aggregates or the new ones, never a mix; a crash before the swap
-leaves the old tables and the watermark untouched (the next run drops the staging tables and
-starts again). A session-level advisory lock, on a connection of its own, keeps two rebuilds
-apart. The watermark is set to the last ids read *before* the parts started, and its
-``refreshed_at`` to that moment: the next refresh re-derives whatever changed meanwhile
-(a dossier's refresh is idempotent).
+copy too and sums that per month into a staging ``RatingMonthly``, gives the staging tables the
+real tables' keys and indexes, then **swaps** them in one short transaction holding the watermark
+row lock (so ``refresh`` cannot interleave): the old tables are dropped and the staging ones
+renamed, with their indexes', constraints' and sequences' names. Readers see the old aggregates
+or the new ones, never a mix; a crash before the swap leaves the old tables and the watermark
+untouched (the next run drops the staging tables and starts again). A session-level advisory
+lock, on a connection of its own, keeps two rebuilds apart. The watermark is set to the last ids
+read *before* the parts started, and its ``refreshed_at`` to that moment: the next refresh
+re-derives whatever changed meanwhile (a dossier's refresh is idempotent).
 
 **Verify.** The parts write only partial sums (a table of the run's own); the parent compares
 their sums with ``DailyFact`` and ``MonthlyFact`` in SQL (a full outer join), fetching only the
-differing rows.
+differing rows. The ratings (``RatingDaily``, ``RatingMonthly``) are compared with one grouped
+query of the ratings by :func:`motcua.monitoring.aggregate.verify`.
 
 On SQLite (and for tests of the in-process path) :mod:`motcua.monitoring.aggregate` keeps the
 one-process code: the same derivation, the same integer sums.
@@ -59,6 +60,7 @@ from motcua.monitoring.models import (
     DossierFact,
     MonthlyFact,
     RatingDaily,
+    RatingMonthly,
 )
 from motcua.ratings.models import Rating
 
@@ -359,15 +361,25 @@ _RATING_COLUMNS = [
 ]
 
 
-def _fill_ratings(stage: str) -> None:
+def _fill_ratings(daily: str, monthly: str) -> None:
+    """The ratings per day into the staging ``RatingDaily``, summed from there per month into
+    the staging ``RatingMonthly``."""
     copy_tuples(
-        stage,
+        daily,
         _RATING_COLUMNS,
         (
             (day, a, o, p, f, n, s, pts)
             for (day, a, o, p, f), (n, s, pts) in sorted(ratings_by_day().items())
         ),
     )
+    rest = ", ".join(_RATING_COLUMNS[1:5])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_qn(monthly)} ({', '.join(_RATING_COLUMNS)}) "  # noqa: S608
+            f"SELECT date_trunc('month', day)::date, {rest}, "
+            "SUM(ratings), SUM(satisfied), SUM(points_sum) "
+            f"FROM {_qn(daily)} GROUP BY date_trunc('month', day)::date, {rest}"
+        )
 
 
 _CONSTRAINTS = """
@@ -482,7 +494,7 @@ def rebuild_parallel(
         )
         clock = time.perf_counter()
         _fill_facts(sums_table, stages[DailyFact], stages[MonthlyFact])
-        _fill_ratings(stages[RatingDaily])
+        _fill_ratings(stages[RatingDaily], stages[RatingMonthly])
         _drop(sums_table)
         log.info("rebuild: daily, monthly and rating sums in %.1f s", time.perf_counter() - clock)
         clock = time.perf_counter()
@@ -507,7 +519,7 @@ def rebuild_parallel(
         lock.close()
 
 
-_MODELS: tuple[Any, ...] = (DossierFact, DailyFact, MonthlyFact, RatingDaily)
+_MODELS: tuple[Any, ...] = (DossierFact, DailyFact, MonthlyFact, RatingDaily, RatingMonthly)
 
 
 # --- verification -----------------------------------------------------------------------------
