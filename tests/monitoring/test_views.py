@@ -125,7 +125,11 @@ def test_dashboard_reads_the_catalogue_and_the_ratings_once(data: World) -> None
     # catalogue_counts prefetches each version's time limits (nothing else on the page does).
     limits = TimeLimit._meta.db_table
     assert sum(f'FROM "{limits}"' in s for s in sql) == 1
-    assert sum('SUM("monitoring_ratingdaily"."points_sum")' in s for s in sql) == 1
+    assert sum('SUM("monitoring_ratingmonthly"."points_sum")' in s for s in sql) == 1
+    # A whole year: every ratings read (scorecard, trend, agency table) sums the monthly rollup,
+    # none the daily rows (≈ 31 000 at 1 M dossiers).
+    assert sum('"monitoring_ratingmonthly"' in s for s in sql) >= 3
+    assert not any('"monitoring_ratingdaily"' in s for s in sql)
 
 
 def test_public_page_needs_no_sign_in(data: World, client: Client) -> None:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -32,10 +31,11 @@ from motcua.monitoring.indicators import (
     open_counts,
     open_q,
     overdue_q,
+    rating_grouped,
     scorecard,
     total,
 )
-from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, RatingDaily
+from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, RatingMonthly
 from motcua.monitoring.transparency import rows_for, timeliness
 
 
@@ -83,16 +83,12 @@ def trend(period: Period, scope: Scope, months: int = 12) -> list[MonthRow]:
         by_month=True,
     )
     by_month = {(k[0].year, k[0].month): {n[2:]: v for n, v in r.items()} for k, r in got.items()}
-    ratings: dict[tuple[int, int], dict[str, Any]] = {}
-    rq = scope.ratings()
-    if rq is not None:
-        for r in (
-            rq.filter(day__gte=first, day__lte=last)
-            .annotate(m=TruncMonth("day"))
-            .values("m")
-            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
-        ):
-            ratings[(r["m"].year, r["m"].month)] = r
+    rated = rating_grouped(
+        span, scope, (), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")}, by_month=True
+    )
+    ratings = {
+        (k[0].year, k[0].month): {n[2:]: v for n, v in r.items()} for k, r in (rated or {}).items()
+    }
     out = []
     for p in ps:
         r = by_month.get((p.start.year, p.start.month), {})
@@ -241,15 +237,15 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
         .values("agency_id")
         .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q(end)))
     }
-    rated: dict[int, dict[str, Any]] = {}
-    rq = scope.ratings()
-    if rq is not None:
-        rated = {
-            r["agency_id"]: r
-            for r in rq.filter(day__gte=period.start, day__lte=period.end)
-            .values("agency_id")
-            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
-        }
+    rated = {
+        k[0]: {n[2:]: v for n, v in r.items()}
+        for k, r in (
+            rating_grouped(
+                period, scope, ("agency_id",), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")}
+            )
+            or {}
+        ).items()
+    }
     ids = set(sums) | set(opened) | set(rated)
     out = []
     for agency in Agency.objects.filter(pk__in=ids).order_by("name"):
@@ -337,16 +333,16 @@ def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
         for k, r in grouped(period, scope, ("officer_id",), aggs).items()
         if k[0]
     }
-    rated: dict[int, dict[str, Any]] = {}
-    rq = scope.ratings()
-    if rq is not None:
-        rated = {
-            r["officer_id"]: r
-            for r in rq.filter(day__gte=period.start, day__lte=period.end)
-            .exclude(officer_id=0)
-            .values("officer_id")
-            .annotate(n=Sum("ratings"), s=Sum("satisfied"))
-        }
+    rated = {
+        k[0]: {n[2:]: v for n, v in r.items()}
+        for k, r in (
+            rating_grouped(
+                period, scope, ("officer_id",), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")}
+            )
+            or {}
+        ).items()
+        if k[0]  # a rating of no officer (0) is in no officer's row
+    }
     ids = set(rows) | set(rated)
     names = {u.pk: (u.full_name or u.get_username()) for u in User.objects.filter(pk__in=ids)}
     out = []
@@ -513,7 +509,8 @@ def operational_rows(ops: dict[str, int]) -> Sequence[tuple[str, str, int]]:
 
 
 def ratings_total() -> int:
-    return RatingDaily.objects.aggregate(n=Sum("ratings"))["n"] or 0
+    """Every rating counted (the monthly rollup: the same total, fewer rows)."""
+    return RatingMonthly.objects.aggregate(n=Sum("ratings"))["n"] or 0
 
 
 def daily_rows() -> int:

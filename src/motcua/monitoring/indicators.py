@@ -1,6 +1,8 @@
 """The indicators as code: periods, scopes, the QĐ 766/QĐ-TTg scorecard, the TT 01/2018/TT-VPCP
-evaluation and the operational counts — computed from the aggregate tables (``DailyFact``,
-``RatingDaily``) and, for the dossiers still open at a period's edge, ``DossierFact``.
+evaluation and the operational counts — computed from the aggregate tables (``DailyFact`` and
+``MonthlyFact``, ``RatingDaily`` and ``RatingMonthly``: a period's whole months from the monthly
+tables, its edge days from the daily ones, :func:`parts`) and, for the dossiers still open at a
+period's edge, ``DossierFact``.
 
 Scoring (rules.md §4.1): ``score = max_points × min(rate / threshold, 1)`` — linear below the
 threshold, full at or above it; without a threshold the threshold is 100 %. An indicator whose
@@ -33,7 +35,14 @@ from motcua.dossiers.models import DossierEvent
 from motcua.dossiers.workflow import Action
 from motcua.monitoring import feedback as fb
 from motcua.monitoring.facts import published_components
-from motcua.monitoring.models import COUNTERS, DailyFact, DossierFact, MonthlyFact, RatingDaily
+from motcua.monitoring.models import (
+    COUNTERS,
+    DailyFact,
+    DossierFact,
+    MonthlyFact,
+    RatingDaily,
+    RatingMonthly,
+)
 from motcua.monitoring.one_stop import OneStopCounts, one_stop_counts
 from motcua.monitoring.transparency import Timeliness, timeliness
 
@@ -196,11 +205,18 @@ class Scope:
     def facts(self) -> QuerySet[DossierFact]:
         return DossierFact.objects.filter(self._q())
 
-    def ratings(self) -> QuerySet[RatingDaily] | None:
-        """Ratings by agency, officer, procedure and field (the rated dossier's); ``None`` in a
-        channel scope (ratings are not kept per channel)."""
+    def ratings(
+        self, model: type[RatingDaily] | type[RatingMonthly] = RatingDaily
+    ) -> QuerySet[Any] | None:
+        """Ratings by agency, officer, procedure and field (the rated dossier's) in ``model``'s
+        table; ``None`` in a channel scope (ratings are not kept per channel)."""
         if self.channel:
             return None
+        return self.rating_table(model)
+
+    def rating_table(self, model: type[RatingDaily] | type[RatingMonthly]) -> QuerySet[Any]:
+        """``model``'s rows in the scope's agency, officer, procedure and field (its channel is
+        not looked at: see :meth:`ratings`)."""
         q = Q()
         if self.agency_ids is not None:
             q &= Q(agency_id__in=self.agency_ids)
@@ -210,7 +226,7 @@ class Scope:
             q &= Q(procedure_id=self.procedure_id)
         if self.field_id is not None:
             q &= Q(field_id=self.field_id)
-        return RatingDaily.objects.filter(q)
+        return model.objects.filter(q)
 
     def query(self) -> str:
         parts = []
@@ -259,6 +275,39 @@ def _previous_month(first: dt.date) -> dt.date:
     return dt.date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
 
 
+def rating_parts(
+    period: Period,
+) -> list[tuple[type[RatingDaily] | type[RatingMonthly], dt.date, dt.date]]:
+    """:func:`parts` for the ratings: the whole months from ``RatingMonthly``, the edge days
+    from ``RatingDaily``."""
+    return [
+        (RatingMonthly if model is MonthlyFact else RatingDaily, lo, hi)
+        for model, lo, hi in parts(period)
+    ]
+
+
+def _add_up(
+    querysets: Iterable[QuerySet[Any]],
+    keys: tuple[str, ...],
+    aggs: Mapping[str, Any],
+    by_month: bool,
+    zero: float,
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    """``aggs`` of each queryset grouped by ``keys`` (the month first when ``by_month``) and
+    added up across the querysets (the parts of a period)."""
+    out: dict[tuple[Any, ...], dict[str, float]] = {}
+    for qs in querysets:
+        ks = keys
+        if by_month:
+            qs, ks = qs.annotate(x_month=TruncMonth("day")), ("x_month", *keys)
+        rows = qs.values(*ks).annotate(**aggs) if ks else [qs.aggregate(**aggs)]
+        for r in rows:
+            target = out.setdefault(tuple(r[k] for k in ks), dict.fromkeys(aggs, zero))
+            for name in aggs:
+                target[name] += r[name] or 0
+    return out
+
+
 def grouped(
     period: Period,
     scope: Scope,
@@ -269,18 +318,31 @@ def grouped(
 ) -> dict[tuple[Any, ...], dict[str, float]]:
     """``aggs`` (names starting ``x_``) summed over the period, grouped by ``keys`` (and the
     month first when ``by_month``), adding up the monthly and daily parts of the period."""
-    out: dict[tuple[Any, ...], dict[str, float]] = {}
-    for model, lo, hi in parts(period):
-        qs = scope.table(model).filter(day__gte=lo, day__lte=hi)
-        ks = keys
-        if by_month:
-            qs, ks = qs.annotate(x_month=TruncMonth("day")), ("x_month", *keys)
-        rows = qs.values(*ks).annotate(**aggs) if ks else [qs.aggregate(**aggs)]
-        for r in rows:
-            target = out.setdefault(tuple(r[k] for k in ks), dict.fromkeys(aggs, 0.0))
-            for name in aggs:
-                target[name] += r[name] or 0
-    return out
+    querysets = (
+        scope.table(model).filter(day__gte=lo, day__lte=hi) for model, lo, hi in parts(period)
+    )
+    return _add_up(querysets, keys, aggs, by_month, 0.0)
+
+
+def rating_grouped(
+    period: Period,
+    scope: Scope,
+    keys: tuple[str, ...],
+    aggs: Mapping[str, Any],
+    *,
+    by_month: bool = False,
+) -> dict[tuple[Any, ...], dict[str, int]] | None:
+    """The ratings' :func:`grouped`: ``aggs`` summed over ``RatingMonthly`` (whole months) and
+    ``RatingDaily`` (edge days), :func:`rating_parts`; integer sums. ``None`` in a channel
+    scope (ratings are not kept per channel)."""
+    if scope.channel:
+        return None
+    querysets = (
+        scope.rating_table(model).filter(day__gte=lo, day__lte=hi)
+        for model, lo, hi in rating_parts(period)
+    )
+    got = _add_up(querysets, keys, aggs, by_month, 0)
+    return {k: {name: int(v) for name, v in r.items()} for k, r in got.items()}
 
 
 def sums(period: Period, scope: Scope) -> dict[str, float]:
@@ -344,13 +406,18 @@ def open_counts(moment: dt.datetime, scope: Scope) -> tuple[int, int]:
 
 
 def rating_sums(period: Period, scope: Scope) -> dict[str, int] | None:
-    qs = scope.ratings()
-    if qs is None:
-        return None
-    row = qs.filter(day__gte=period.start, day__lte=period.end).aggregate(
-        n=Sum("ratings"), sat=Sum("satisfied"), pts=Sum("points_sum")
+    """The ratings, satisfied ratings and rating points of the period and scope
+    (:func:`rating_grouped`); ``None`` in a channel scope."""
+    got = rating_grouped(
+        period,
+        scope,
+        (),
+        {"x_n": Sum("ratings"), "x_sat": Sum("satisfied"), "x_pts": Sum("points_sum")},
     )
-    return {"ratings": row["n"] or 0, "satisfied": row["sat"] or 0, "points": row["pts"] or 0}
+    if got is None:
+        return None
+    row = got[()]
+    return {"ratings": row["x_n"], "satisfied": row["x_sat"], "points": row["x_pts"]}
 
 
 @dataclass
