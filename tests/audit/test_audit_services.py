@@ -277,6 +277,49 @@ def test_append_many_writes_what_audit_log_would(officer: User) -> None:
     assert len(many) == 12
 
 
+def test_append_many_takes_the_writers_canonical_json_and_refuses_one_that_differs(
+    officer: User,
+) -> None:
+    """A bulk writer may give ``data``'s canonical JSON (``data_json``): the entries are those
+    of the generic encoding; a text that is not that encoding (keys unsorted, spaces) is
+    refused before anything is written, whichever record of its shape comes first."""
+    at = datetime.now(UTC)
+    data = {"code": "HS-Đ1", "fields": ["status"], "version": 2}
+
+    def record(n: int, text: str) -> AuditRecord:
+        return AuditRecord(
+            actor=officer,
+            action="dossier.update",
+            object_type="dossier",
+            object_id=f"HS-J{n}",
+            data=data,
+            at=at,
+            data_json=text,
+        )
+
+    good = '{"code":"HS-Đ1","fields":["status"],"version":2}'
+    with transaction.atomic():
+        audit_append_many([record(n, good) for n in range(3)])
+        given = list(AuditEntry.objects.order_by("object_id").values_list("data", "hash"))
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        audit_append_many(
+            [AuditRecord(**{**vars(record(n, good)), "data_json": None}) for n in range(3)]
+        )
+        generic = list(AuditEntry.objects.order_by("object_id").values_list("data", "hash"))
+        transaction.set_rollback(True)
+    assert given == generic
+    assert given[0][0] == data
+    for bad in ('{"version":2,"code":"HS-Đ1","fields":["status"]}', good.replace(",", ", ")):
+        with pytest.raises(ValueError, match="canonical JSON"):
+            audit_append_many([record(0, bad)])
+    # Another shape in the same call is checked too.
+    other = AuditRecord(**{**vars(record(9, '{"n":1}')), "data": {"n": 2}})
+    with pytest.raises(ValueError, match="canonical JSON"):
+        audit_append_many([record(0, good), other])
+    assert not AuditEntry.objects.filter(object_id__startswith="HS-J").exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only"

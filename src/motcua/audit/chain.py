@@ -105,10 +105,10 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 #: The encoder's own string escaping (``ensure_ascii=False``), as ``canonical_json`` applies it.
-_string = json.encoder.encode_basestring
+json_string = json.encoder.encode_basestring
 
 
-def _number(value: int | None) -> str:
+def json_number(value: int | None) -> str:
     return "null" if value is None else int.__repr__(value)
 
 
@@ -129,12 +129,12 @@ def entry_text_parts(
     the bulk writers and by the one-statement append, which splices the moment, ``prev_hash``
     and ``seq`` in SQL (``audit.services.audit_log_with``)."""
     before_at = (
-        f'{{"action":{_string(action)},"actor_id":{_number(actor_id)},'
-        f'"actor_repr":{_string(actor_repr)},"agency_id":{_number(agency_id)},"at":"'
+        f'{{"action":{json_string(action)},"actor_id":{json_number(actor_id)},'
+        f'"actor_repr":{json_string(actor_repr)},"agency_id":{json_number(agency_id)},"at":"'
     )
     after_at = (
-        f'","chain":{int(chain)},"data":{data_json},"object_id":{_string(object_id)},'
-        f'"object_type":{_string(object_type)},"prev_hash":"'
+        f'","chain":{int(chain)},"data":{data_json},"object_id":{json_string(object_id)},'
+        f'"object_type":{json_string(object_type)},"prev_hash":"'
     )
     return before_at, after_at
 

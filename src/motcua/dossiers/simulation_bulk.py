@@ -24,6 +24,7 @@ from django.db.models.base import ModelState
 
 from motcua.accounts.models import User
 from motcua.accounts.roles import Role
+from motcua.audit.chain import json_number, json_string
 from motcua.audit.services import AuditRecord, audit_append_many
 from motcua.catalogue.models import Channel, ProcessStep
 from motcua.common.copy import insert_rows
@@ -193,10 +194,12 @@ class BulkBackend:
         object_id: str,
         agency_id: int | None,
         data: dict[str, Any],
+        data_json: str,
         at: dt.datetime,
     ) -> None:
         """What ``audit.services.audit_log`` gets; written at the flush by
-        ``audit_append_many`` (the same chains, sequences and hashes, in the same order)."""
+        ``audit_append_many`` (the same chains, sequences and hashes, in the same order).
+        ``data_json``: ``data``'s canonical JSON, written out for its fixed keys."""
         self.audit.append(
             AuditRecord(
                 actor=actor,
@@ -206,6 +209,7 @@ class BulkBackend:
                 agency_id=agency_id,
                 data=data,
                 at=at,
+                data_json=data_json,
             )
         )
 
@@ -329,6 +333,7 @@ class BulkBackend:
             )
         ]
         self.clock_events[d.id] = []
+        at_text = at.isoformat()
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
@@ -339,8 +344,13 @@ class BulkBackend:
                 "procedure": arrival.info.code,
                 "channel": arrival.channel,
                 "applicant": arrival.applicant_id,
-                "at": at.isoformat(),
+                "at": at_text,
             },
+            data_json=(
+                f'{{"applicant":{json_number(arrival.applicant_id)},"at":{json_string(at_text)},'
+                f'"channel":{json_string(arrival.channel)},"code":{json_string(d.code)},'
+                f'"procedure":{json_string(arrival.info.code)}}}'
+            ),
             at=at,
         )
         return d
@@ -417,6 +427,8 @@ class BulkBackend:
         )
         sv._number_clock_events(d, change.clock_events)
         self.clock_events[d.id].extend(change.clock_events)
+        at_text = at.isoformat()
+        fields = sorted(change.fields - {"updated_at", "version"})
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
@@ -426,10 +438,16 @@ class BulkBackend:
                 "code": d.code,
                 "from": source.value,
                 "to": target.value,
-                "at": at.isoformat(),
+                "at": at_text,
                 "version": d.version,
-                "fields": sorted(change.fields - {"updated_at", "version"}),
+                "fields": fields,
             },
+            data_json=(
+                f'{{"at":{json_string(at_text)},"code":{json_string(d.code)},'
+                f'"fields":[{",".join(map(json_string, fields))}],'
+                f'"from":{json_string(source.value)},"to":{json_string(target.value)},'
+                f'"version":{json_number(d.version)}}}'
+            ),
             at=at,
         )
         return d
