@@ -429,6 +429,7 @@ class BulkBackend:
         self.clock_events[d.id].extend(change.clock_events)
         at_text = at.isoformat()
         fields = sorted(change.fields - {"updated_at", "version"})
+        dossier_code = d.code or ""  # issued at creation, never changed (else the check refuses)
         self._audit(
             actor=actor,
             action=f"dossier.{action.value}",
@@ -443,7 +444,7 @@ class BulkBackend:
                 "fields": fields,
             },
             data_json=(
-                f'{{"at":{json_string(at_text)},"code":{json_string(d.code)},'
+                f'{{"at":{json_string(at_text)},"code":{json_string(dossier_code)},'
                 f'"fields":[{",".join(map(json_string, fields))}],'
                 f'"from":{json_string(source.value)},"to":{json_string(target.value)},'
                 f'"version":{json_number(d.version)}}}'
