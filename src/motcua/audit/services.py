@@ -218,6 +218,7 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
     prepared = []
     chain_of: dict[tuple[str, str], int] = {}  # one object, many entries: hash its key once
     checked: set[tuple[str, ...]] = set()  # the shapes of ``data`` whose encoding was checked
+    actors: dict[int, tuple[int | None, str]] = {}
     for r in records:
         object_id = str(r.object_id)
         _check_length("action", r.action, 64)
@@ -225,7 +226,10 @@ def audit_append_many(records: Sequence[AuditRecord]) -> int:
         _check_length("object_id", object_id, 128)
         if r.at is not None and timezone.is_naive(r.at):
             raise ValueError("audit moments must be timezone-aware")
-        actor_id, actor_repr = _describe_actor(r.actor)
+        described = actors.get(id(r.actor))  # the records hold their actors: ids stay unique
+        if described is None:
+            described = actors[id(r.actor)] = _describe_actor(r.actor)
+        actor_id, actor_repr = described
         if r.data_json is None:
             payload = normalise_data(dict(r.data or {}))
         else:
