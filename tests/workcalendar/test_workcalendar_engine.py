@@ -257,6 +257,19 @@ def test_working_time_between_inverts_add_working_hours(start: datetime, m: int)
 
 
 @PROPERTY
+@given(moments | utc_moments, minutes)
+def test_adding_whole_minutes_is_adding_their_fraction_of_hours(start: datetime, m: int) -> None:
+    assert CAL.add_working_minutes(start, m) == CAL.add_working_hours(start, Fraction(m, 60))
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "5", None])
+def test_adding_minutes_refuses_what_is_not_a_whole_number_of_minutes(bad: object) -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    with pytest.raises(InvalidAmount, match="Số phút phải là số nguyên không âm"):
+        CAL.add_working_minutes(start, bad)  # type: ignore[arg-type]
+
+
+@PROPERTY
 @given(moments, minutes)
 def test_working_hour_and_day_results_land_in_working_hours(start: datetime, m: int) -> None:
     assert CAL.in_working_hours(CAL.add_working_hours(start, Fraction(m, 60)))

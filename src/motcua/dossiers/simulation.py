@@ -40,7 +40,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
@@ -457,7 +456,7 @@ def _arrival_moment(
     # Mornings are busier than afternoons at the counter.
     hours = cal.daily_us / 3_600_000_000
     position = min(rng.betavariate(1.6, 2.2), 0.999) * hours
-    return cal.add_working_hours(start, Fraction(round(position * 60), 60))
+    return cal.add_working_minutes(start, round(position * 60))
 
 
 def _person(rng: random.Random, n: int, id_base: int) -> Applicant:
@@ -615,7 +614,7 @@ def arrivals(
 
 def _later(cal: WorkingCalendar, at: dt.datetime, hours: float) -> dt.datetime:
     """``at`` plus working hours, to the minute (the calendar is exact in fractions)."""
-    return cal.add_working_hours(at, Fraction(max(1, round(hours * 60)), 60))
+    return cal.add_working_minutes(at, max(1, round(hours * 60)))
 
 
 def _share_of_left(

@@ -349,6 +349,13 @@ class WorkingCalendar:
         value = _check_amount(hours)
         return self._add_us(self._local(start), round(value * _US_PER_HOUR))
 
+    def add_working_minutes(self, start: datetime, minutes: int) -> datetime:
+        """``start`` + whole ``minutes`` of working time: ``add_working_hours(start,
+        Fraction(minutes, 60))`` without the fraction (tested equal)."""
+        if type(minutes) is not int or minutes < 0:
+            raise InvalidAmount(f"Số phút phải là số nguyên không âm (đã nhận: {minutes!r}).")
+        return self._add_us(self._local(start), minutes * 60_000_000)
+
     def add_working_days(
         self, start: datetime, days: Amount, cutoff: time | None = None
     ) -> datetime:
