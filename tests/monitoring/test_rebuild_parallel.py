@@ -369,3 +369,52 @@ def test_verify_drops_the_tables_of_runs_killed_hard_not_of_runs_alive(world: Wo
         holder.close()
     agg.verify(processes=1)
     assert _verify_tables() == set()  # its run ended without dropping it: an orphan now
+
+
+@pytest.mark.usefixtures("province")
+@postgres_only
+def test_the_swap_gives_way_to_a_long_reader_then_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A report still reading an aggregate table: the swap waits a bounded time for its lock
+    (so pages are not queued behind it), tries again, and at last gives a clear error, the old
+    aggregates, the watermark and no staging table left; once the reader is gone it swaps."""
+    monkeypatch.setattr(scan, "SWAP_LOCK_TIMEOUT_MS", 100)
+    monkeypatch.setattr(scan, "SWAP_ATTEMPTS", 2)
+    monkeypatch.setattr(scan, "SWAP_PAUSE_S", 0.0)
+    row = DailyFact.objects.filter(received__gt=0).order_by("pk").first()
+    DailyFact.objects.filter(pk=row.pk).update(received=row.received + 5)
+    before, mark_before, schema_before = tables(), watermark(), schema()
+    params = connection.get_connection_params()
+    _swap_with_a_reader(params, before, mark_before, schema_before, monkeypatch)
+    assert tables() != before
+    assert agg.verify(processes=2).differences == []
+    assert schema() == schema_before
+
+
+def _swap_with_a_reader(
+    params: dict[str, Any],
+    before: dict[str, Any],
+    mark_before: tuple[Any, ...],
+    schema_before: list[tuple[str, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import psycopg
+
+    with psycopg.connect(**params) as reader:
+        # Without the swap's own timeout the server ends this reader after 20 s and the swap
+        # goes through: the test fails instead of hanging.
+        reader.execute("SET idle_in_transaction_session_timeout = '20s'")
+        reader.execute("SELECT count(*) FROM monitoring_dailyfact").fetchone()  # lock held
+        with pytest.raises(MotcuaError, match="đang được một truy vấn khác đọc"):
+            agg.rebuild(processes=2, batch=25)
+        assert tables() == before
+        assert watermark() == mark_before
+        assert schema() == schema_before  # no staging table left behind
+        # The reader ends during the pauses: a later attempt swaps.
+        monkeypatch.setattr(scan, "SWAP_ATTEMPTS", 20)
+        monkeypatch.setattr(scan, "SWAP_PAUSE_S", 0.05)
+        threading.Timer(0.3, reader.commit).start()
+        agg.rebuild(processes=2, batch=25)

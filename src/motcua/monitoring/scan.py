@@ -44,12 +44,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from motcua.common.copy import copy_tuples
+from motcua.common.errors import MotcuaError
 from motcua.common.forked import in_forked_processes
 from motcua.dossiers.models import Dossier
 from motcua.monitoring.facts import Fact, _Context, derive
@@ -505,18 +506,70 @@ def rebuild_parallel(
         }
         log.info("rebuild: keys and indexes in %.1f s", time.perf_counter() - clock)
         clock = time.perf_counter()
-        with transaction.atomic():
-            finish(last, started)  # the watermark row locked first: no refresh in between
-            with connection.cursor() as cursor:
-                # Inside a caller's transaction (the tests), its deferred key checks on the old
-                # tables must run before they are dropped; at top level there are none.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for model in _MODELS:
-                _swap(stages[model], model._meta.db_table, renames[model])
+        try:
+            _swap_all(stages, renames, lambda: finish(last, started))
+        except MotcuaError:
+            _drop(*stages.values())
+            raise
         log.info("rebuild: swapped in %.2f s", time.perf_counter() - clock)
         return done
     finally:
         lock.close()
+
+
+#: How long the swap waits for each aggregate table's lock before giving up this attempt. A
+#: query still reading a table (a long report) would otherwise keep the swap waiting, and every
+#: page reading that table would queue behind the swap's lock request until that query ends.
+SWAP_LOCK_TIMEOUT_MS = 2000
+#: Attempts at the swap, and the pause before attempt n + 1 (n × this many seconds).
+SWAP_ATTEMPTS = 5
+SWAP_PAUSE_S = 2.0
+
+
+def _swap_all(
+    stages: dict[Any, str],
+    renames: dict[Any, list[tuple[str, str, str]]],
+    finish: Callable[[], None],
+) -> None:
+    """The swap's transaction (module doc), waiting at most :data:`SWAP_LOCK_TIMEOUT_MS` for
+    each table's lock and tried :data:`SWAP_ATTEMPTS` times; then a clear error (the old
+    aggregates and the watermark untouched)."""
+    import psycopg
+
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                finish()  # the watermark row locked first: no refresh in between
+                with connection.cursor() as cursor:
+                    # Inside a caller's transaction (the tests), its deferred key checks on the
+                    # old tables must run before they are dropped; at top level there are none.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SELECT current_setting('lock_timeout')")
+                    previous = cursor.fetchone()[0]
+                    cursor.execute(
+                        "SELECT set_config('lock_timeout', %s, true)", [f"{SWAP_LOCK_TIMEOUT_MS}ms"]
+                    )
+                    for model in _MODELS:
+                        _swap(stages[model], model._meta.db_table, renames[model])
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.__cause__, psycopg.errors.LockNotAvailable):
+                raise
+            log.warning(
+                "rebuild: the aggregate tables are being read; swap attempt %d of %d gave up "
+                "after %d ms",
+                attempt,
+                SWAP_ATTEMPTS,
+                SWAP_LOCK_TIMEOUT_MS,
+            )
+            if attempt < SWAP_ATTEMPTS:
+                time.sleep(SWAP_PAUSE_S * attempt)
+    raise MotcuaError(
+        f"Không thay được các bảng số liệu tổng hợp sau {SWAP_ATTEMPTS} lần thử: chúng đang được "
+        "một truy vấn khác đọc (ví dụ một báo cáo dài). Số liệu tổng hợp cũ được giữ nguyên; "
+        "hãy chạy lại lệnh sau ít phút."
+    )
 
 
 _MODELS: tuple[Any, ...] = (DossierFact, DailyFact, MonthlyFact, RatingDaily, RatingMonthly)
