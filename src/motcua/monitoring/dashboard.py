@@ -209,6 +209,13 @@ class AgencyRow:
         return pct(self.satisfied)
 
 
+def _ratings_by(period: Period, scope: Scope, key: str) -> dict[int, dict[str, int]]:
+    """The period's ratings (``n``) and satisfied ratings (``s``) per ``key`` (agency or officer
+    id); none in a channel scope (ratings are not kept per channel)."""
+    got = rating_grouped(period, scope, (key,), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")})
+    return {k[0]: {n[2:]: v for n, v in r.items()} for k, r in (got or {}).items()}
+
+
 def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
     """Per agency: received, ended, QĐ 766 2.1 on-time rate (ended in the period and open at its
     end), online share, overdue at the end, ratings and satisfied share. Three grouped queries."""
@@ -237,15 +244,7 @@ def agency_table(period: Period, scope: Scope) -> list[AgencyRow]:
         .values("agency_id")
         .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q(end)))
     }
-    rated = {
-        k[0]: {n[2:]: v for n, v in r.items()}
-        for k, r in (
-            rating_grouped(
-                period, scope, ("agency_id",), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")}
-            )
-            or {}
-        ).items()
-    }
+    rated = _ratings_by(period, scope, "agency_id")
     ids = set(sums) | set(opened) | set(rated)
     out = []
     for agency in Agency.objects.filter(pk__in=ids).order_by("name"):
@@ -333,16 +332,8 @@ def officer_table(period: Period, scope: Scope) -> list[OfficerRow]:
         for k, r in grouped(period, scope, ("officer_id",), aggs).items()
         if k[0]
     }
-    rated = {
-        k[0]: {n[2:]: v for n, v in r.items()}
-        for k, r in (
-            rating_grouped(
-                period, scope, ("officer_id",), {"x_n": Sum("ratings"), "x_s": Sum("satisfied")}
-            )
-            or {}
-        ).items()
-        if k[0]  # a rating of no officer (0) is in no officer's row
-    }
+    rated = _ratings_by(period, scope, "officer_id")
+    rated.pop(0, None)  # a rating of no officer (0) is in no officer's row
     ids = set(rows) | set(rated)
     names = {u.pk: (u.full_name or u.get_username()) for u in User.objects.filter(pk__in=ids)}
     out = []
